@@ -1,0 +1,117 @@
+"""The products table with its spatial and temporal indexes.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-24
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from ogc_server.archive.tables import Footprint, UTCDateTime
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    if not sqlite:
+        op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    op.create_table(
+        "products",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("identifier", sa.String(255), nullable=False),
+        sa.Column("collection", sa.String(128), nullable=False),
+        sa.Column("platform", sa.String(32), nullable=False),
+        sa.Column("platform_serial_identifier", sa.String(8), nullable=False),
+        sa.Column("instrument", sa.String(32), nullable=False),
+        sa.Column("sensor_mode", sa.String(32)),
+        sa.Column("product_type", sa.String(32), nullable=False),
+        sa.Column("processing_level", sa.String(32), nullable=False),
+        sa.Column("start_time", UTCDateTime, nullable=False),
+        sa.Column("end_time", UTCDateTime, nullable=False),
+        sa.Column("creation_date", UTCDateTime),
+        sa.Column("ingestion_date", UTCDateTime, nullable=False),
+        sa.Column("modification_date", UTCDateTime, nullable=False),
+        sa.Column("footprint", Footprint, nullable=False),
+        sa.Column("minx", sa.Float, nullable=False),
+        sa.Column("miny", sa.Float, nullable=False),
+        sa.Column("maxx", sa.Float, nullable=False),
+        sa.Column("maxy", sa.Float, nullable=False),
+        sa.Column("orbit_number", sa.Integer),
+        sa.Column("relative_orbit_number", sa.Integer),
+        sa.Column("orbit_direction", sa.String(16)),
+        sa.Column("cloud_cover", sa.Float),
+        sa.Column("snow_cover", sa.Float),
+        sa.Column("polarisation_mode", sa.String(8)),
+        sa.Column("polarisation_channels", sa.String(32)),
+        sa.Column("antenna_look_direction", sa.String(8)),
+        sa.Column("minimum_incidence_angle", sa.Float),
+        sa.Column("maximum_incidence_angle", sa.Float),
+        sa.Column("resolution", sa.Float),
+        sa.Column("tile_id", sa.String(16)),
+        sa.Column("track", sa.Integer),
+        sa.Column("frame", sa.Integer),
+        sa.Column("timeliness", sa.String(32)),
+        sa.Column("processing_baseline", sa.String(16)),
+        sa.Column("production_status", sa.String(32), nullable=False),
+        sa.Column("file_name", sa.String(300)),
+        sa.Column("size", sa.BigInteger),
+        sa.Column("checksum", sa.String(140)),
+        sa.Column("online_state", sa.String(16), nullable=False),
+        sa.Column("region", sa.String(32), nullable=False),
+        sa.Column("retention_deadline", UTCDateTime),
+        sa.Column("storage_path", sa.String(1024)),
+        sa.Column("quicklook_path", sa.String(1024)),
+        sa.Column("thumbnail_path", sa.String(1024)),
+        sa.Column("browse_path", sa.String(1024)),
+        sa.Column("extra", sa.JSON, nullable=False),
+        sa.UniqueConstraint("identifier", name="uq_products_identifier"),
+    )
+    op.create_index("ix_products_collection_start", "products", ["collection", "start_time"])
+    op.create_index("ix_products_start", "products", ["start_time"])
+    op.create_index("ix_products_tile_start", "products", ["tile_id", "start_time"])
+    op.create_index(
+        "ix_products_relorbit_start", "products", ["relative_orbit_number", "start_time"]
+    )
+    op.create_index("ix_products_retention", "products", ["retention_deadline"])
+    if sqlite:
+        # 3-D R*Tree: lon, lat and time (julian days). Triggers keep it in the same transaction.
+        op.execute(
+            "CREATE VIRTUAL TABLE products_rtree USING rtree(id, minx, maxx, miny, maxy, mint, maxt)"
+        )
+        op.execute(
+            """CREATE TRIGGER products_rtree_insert AFTER INSERT ON products BEGIN
+                 INSERT INTO products_rtree VALUES (new.id, new.minx, new.maxx, new.miny,
+                   new.maxy, julianday(new.start_time), julianday(new.end_time));
+               END"""
+        )
+        op.execute(
+            """CREATE TRIGGER products_rtree_update AFTER UPDATE OF minx, maxx, miny, maxy,
+                 start_time, end_time ON products BEGIN
+                 UPDATE products_rtree SET minx = new.minx, maxx = new.maxx, miny = new.miny,
+                   maxy = new.maxy, mint = julianday(new.start_time),
+                   maxt = julianday(new.end_time) WHERE id = new.id;
+               END"""
+        )
+        op.execute(
+            """CREATE TRIGGER products_rtree_delete AFTER DELETE ON products BEGIN
+                 DELETE FROM products_rtree WHERE id = old.id;
+               END"""
+        )
+    else:
+        op.execute("CREATE INDEX ix_products_footprint ON products USING GIST (footprint)")
+        op.execute(
+            "CREATE INDEX ix_products_collection_cloud ON products (collection, cloud_cover)"
+        )
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS products_rtree")
+    op.drop_table("products")

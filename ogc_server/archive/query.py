@@ -1,0 +1,425 @@
+"""The one query engine: :class:`ProductQuery` (and pygeofilter ASTs) compiled to SQL.
+
+Every interface (OpenSearch, CSW, OGC API Records, STAC, WFS, WMS time lookups) translates its
+request into a :class:`ProductQuery` and asks :meth:`ProductStore.query`. Property names are the
+snake_case names of :class:`~ogc_server.archive.model.Product`; :data:`ALIASES` also accepts the
+EO OpenSearch (OGC 13-026r9) camelCase names and a few STAC names.
+
+Spatial filters on SQLite go through the 3-D R*Tree (``products_rtree``) and are refined
+exactly with shapely; a footprint whose bounding box lies inside a query rectangle is accepted
+without a geometry test. On PostGIS, ``ST_Intersects`` & co use the GiST index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import shapely
+import sqlalchemy as sa
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
+
+from ogc_server.archive.tables import products, products_rtree
+from ogc_server.errors import InvalidQuery
+
+MAX_LIMIT = 10_000
+P = products.c
+
+COLUMNS: dict[str, sa.Column] = {
+    "identifier": P.identifier,
+    "collection": P.collection,
+    "platform": P.platform,
+    "platform_serial_identifier": P.platform_serial_identifier,
+    "instrument": P.instrument,
+    "sensor_mode": P.sensor_mode,
+    "product_type": P.product_type,
+    "processing_level": P.processing_level,
+    "start": P.start_time,
+    "end": P.end_time,
+    "creation_date": P.creation_date,
+    "ingestion_date": P.ingestion_date,
+    "modification_date": P.modification_date,
+    "orbit_number": P.orbit_number,
+    "relative_orbit_number": P.relative_orbit_number,
+    "orbit_direction": P.orbit_direction,
+    "cloud_cover": P.cloud_cover,
+    "snow_cover": P.snow_cover,
+    "polarisation_mode": P.polarisation_mode,
+    "polarisation_channels": P.polarisation_channels,
+    "antenna_look_direction": P.antenna_look_direction,
+    "minimum_incidence_angle": P.minimum_incidence_angle,
+    "maximum_incidence_angle": P.maximum_incidence_angle,
+    "resolution": P.resolution,
+    "tile_id": P.tile_id,
+    "track": P.track,
+    "frame": P.frame,
+    "timeliness": P.timeliness,
+    "processing_baseline": P.processing_baseline,
+    "production_status": P.production_status,
+    "file_name": P.file_name,
+    "size": P.size,
+    "online_state": P.online_state,
+    "region": P.region,
+    "retention_deadline": P.retention_deadline,
+}
+
+#: Other spellings of the same properties (EO OpenSearch, STAC, OGC API Records).
+ALIASES: dict[str, str] = {
+    "parentIdentifier": "collection",
+    "parentidentifier": "collection",
+    "collections": "collection",
+    "id": "identifier",
+    "uid": "identifier",
+    "platformSerialIdentifier": "platform_serial_identifier",
+    "sensorMode": "sensor_mode",
+    "productType": "product_type",
+    "processingLevel": "processing_level",
+    "startDate": "start",
+    "start_datetime": "start",
+    "datetime": "start",
+    "endDate": "end",
+    "end_datetime": "end",
+    "creationDate": "creation_date",
+    "created": "creation_date",
+    "ingestionDate": "ingestion_date",
+    "modificationDate": "modification_date",
+    "updated": "modification_date",
+    "orbitNumber": "orbit_number",
+    "sat:absolute_orbit": "orbit_number",
+    "relativeOrbitNumber": "relative_orbit_number",
+    "sat:relative_orbit": "relative_orbit_number",
+    "orbitDirection": "orbit_direction",
+    "sat:orbit_state": "orbit_direction",
+    "cloudCover": "cloud_cover",
+    "eo:cloud_cover": "cloud_cover",
+    "snowCover": "snow_cover",
+    "eo:snow_cover": "snow_cover",
+    "polarisationMode": "polarisation_mode",
+    "polarisationChannels": "polarisation_channels",
+    "antennaLookDirection": "antenna_look_direction",
+    "sar:observation_direction": "antenna_look_direction",
+    "minimumIncidenceAngle": "minimum_incidence_angle",
+    "maximumIncidenceAngle": "maximum_incidence_angle",
+    "gsd": "resolution",
+    "tileId": "tile_id",
+    "grid:code": "tile_id",
+    "productionStatus": "production_status",
+    "onlineState": "online_state",
+    "retentionDeadline": "retention_deadline",
+}
+
+GEOMETRY_NAMES = {"geometry", "footprint", "geom", "the_geom", "ows:BoundingBox", "bbox"}
+TIME_RELATIONS = {"intersects", "during", "contains", "equals", "disjoint"}
+SPATIAL_RELATIONS = {"intersects", "within", "contains", "disjoint"}
+_DATETIMES = {"start", "end", "creation_date", "ingestion_date", "modification_date",
+              "retention_deadline"}
+
+
+def resolve_name(name: str) -> str:
+    """The canonical property name for ``name`` or :class:`InvalidQuery`."""
+    canonical = ALIASES.get(name, name)
+    if canonical not in COLUMNS:
+        raise InvalidQuery(f"unknown property {name!r}", locator=name)
+    return canonical
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A closed, open or half-open interval; ``None`` leaves a side unbounded."""
+
+    low: Any = None
+    high: Any = None
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Like:
+    """A pattern with ``*`` (any run) and ``?`` (one character); case-insensitive."""
+
+    pattern: str
+
+
+@dataclass(slots=True)
+class ProductQuery:
+    """A question to the catalogue. All conditions are AND-ed."""
+
+    collections: Sequence[str] = ()
+    identifiers: Sequence[str] = ()
+    geometry: BaseGeometry | None = None
+    spatial_relation: str = "intersects"
+    start: datetime | None = None
+    end: datetime | None = None
+    time_relation: str = "intersects"
+    where: dict[str, Any] = field(default_factory=dict)
+    """Property -> value, list of values (any of), :class:`Range` or :class:`Like`."""
+    text: str | None = None
+    filter: Any = None
+    """A pygeofilter AST, AND-ed with the rest."""
+    sort: Sequence[tuple[str, bool]] = (("start", False), ("identifier", False))
+    """(property, ascending) pairs."""
+    limit: int = 50
+    offset: int = 0
+    count: bool = True
+
+
+@dataclass(slots=True)
+class Compiled:
+    """SQL pieces of a query, ready for the store."""
+
+    where: list[Any]
+    order_by: list[Any]
+
+
+def bbox_geometry(west: float, south: float, east: float, north: float) -> BaseGeometry:
+    """A lon/lat box; one crossing the antimeridian (west > east) becomes two boxes."""
+    for value in (west, south, east, north):
+        if not math.isfinite(value):
+            raise InvalidQuery("bbox values must be finite numbers", locator="bbox")
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
+        raise InvalidQuery(
+            "bbox must be west,south,east,north in degrees with south <= north",
+            locator="bbox",
+        )
+    if west > east:
+        return shapely.MultiPolygon([box(west, south, 180, north), box(-180, south, east, north)])
+    return box(west, south, east, north)
+
+
+def compile_query(query: ProductQuery, dialect: str) -> Compiled:
+    """Translate ``query`` for ``dialect`` (``sqlite`` or ``postgresql``)."""
+    if not 0 <= query.limit <= MAX_LIMIT:
+        raise InvalidQuery(f"limit must be between 0 and {MAX_LIMIT}", locator="limit")
+    if query.offset < 0:
+        raise InvalidQuery("offset must not be negative", locator="offset")
+    where: list[Any] = []
+    if query.collections:
+        where.append(P.collection.in_(list(query.collections)))
+    if query.identifiers:
+        where.append(P.identifier.in_(list(query.identifiers)))
+    if query.geometry is not None:
+        where.append(spatial_condition(query.geometry, query.spatial_relation, dialect))
+    if query.start is not None or query.end is not None:
+        where.append(time_condition(query.start, query.end, query.time_relation, dialect))
+    for name, value in query.where.items():
+        where.append(attribute_condition(resolve_name(name), value))
+    if query.text:
+        where.append(text_condition(query.text))
+    if query.filter is not None:
+        from ogc_server.archive.filters import compile_filter
+
+        where.append(compile_filter(query.filter, dialect))
+    order_by = []
+    for name, ascending in query.sort:
+        column = COLUMNS[resolve_name(name)]
+        order_by.append(column.asc() if ascending else column.desc())
+    if not any(str(o.element) == str(P.identifier) for o in order_by):
+        order_by.append(P.identifier.asc())
+    return Compiled(where=where, order_by=order_by)
+
+
+# Conditions -----------------------------------------------------------------------------------
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _julian(value: datetime) -> float:
+    return _utc(value).timestamp() / 86400.0 + 2440587.5
+
+
+def time_condition(
+    start: datetime | None, end: datetime | None, relation: str, dialect: str
+) -> Any:
+    """Products whose [start, end] acquisition interval stands in ``relation`` to the query's."""
+    if relation not in TIME_RELATIONS:
+        raise InvalidQuery(
+            f"time relation must be one of {', '.join(sorted(TIME_RELATIONS))}",
+            locator="timerelation",
+        )
+    start = _utc(start) if start else None
+    end = _utc(end) if end else None
+    if start and end and start > end:
+        raise InvalidQuery("the start of the time window is after its end", locator="startDate")
+    parts: list[Any] = []
+    if relation == "intersects":
+        if end is not None:
+            parts.append(P.start_time <= end)
+        if start is not None:
+            parts.append(P.end_time >= start)
+    elif relation == "during":
+        if start is not None:
+            parts.append(P.start_time >= start)
+        if end is not None:
+            parts.append(P.end_time <= end)
+    elif relation == "contains":
+        if start is not None:
+            parts.append(P.start_time <= start)
+        if end is not None:
+            parts.append(P.end_time >= end)
+    elif relation == "equals":
+        if start is not None:
+            parts.append(P.start_time == start)
+        if end is not None:
+            parts.append(P.end_time == end)
+    else:  # disjoint
+        alternatives = []
+        if start is not None:
+            alternatives.append(P.end_time < start)
+        if end is not None:
+            alternatives.append(P.start_time > end)
+        return sa.or_(*alternatives)
+    if dialect == "sqlite" and relation in {"intersects", "during"}:
+        rt = products_rtree.c
+        box_parts = []
+        if end is not None:
+            box_parts.append(rt.mint <= _julian(end))
+        if start is not None:
+            box_parts.append(rt.maxt >= _julian(start))
+        parts.insert(0, P.id.in_(sa.select(rt.id).where(*box_parts)))
+    return sa.and_(*parts)
+
+
+def spatial_condition(geometry: BaseGeometry, relation: str, dialect: str) -> Any:
+    """Products whose footprint stands in ``relation`` to ``geometry`` (EPSG:4326)."""
+    if relation not in SPATIAL_RELATIONS:
+        raise InvalidQuery(
+            f"spatial relation must be one of {', '.join(sorted(SPATIAL_RELATIONS))}",
+            locator="relation",
+        )
+    if geometry.is_empty or not geometry.is_valid:
+        raise InvalidQuery("the query geometry is empty or not valid", locator="geometry")
+    minx, miny, maxx, maxy = geometry.bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise InvalidQuery("the query geometry lies outside -180..180, -90..90",
+                           locator="geometry")
+    wkb = shapely.to_wkb(geometry)
+    if dialect == "postgresql":
+        query_geom = sa.func.ST_GeomFromWKB(sa.literal(wkb, sa.LargeBinary), 4326)
+        function = {
+            "intersects": sa.func.ST_Intersects,
+            "within": sa.func.ST_Within,
+            "contains": sa.func.ST_Contains,
+            "disjoint": sa.func.ST_Disjoint,
+        }[relation]
+        return function(P.footprint, query_geom)
+    return _sqlite_spatial(geometry, wkb, relation)
+
+
+def _is_rectangles(geometry: BaseGeometry) -> list[tuple[float, float, float, float]] | None:
+    parts = list(geometry.geoms) if geometry.geom_type == "MultiPolygon" else [geometry]
+    boxes = []
+    for part in parts:
+        if part.geom_type != "Polygon" or not part.equals(box(*part.bounds)):
+            return None
+        boxes.append(part.bounds)
+    return boxes
+
+
+def _sqlite_spatial(geometry: BaseGeometry, wkb: bytes, relation: str) -> Any:
+    rt = products_rtree.c
+    parts = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
+    query_wkb = sa.literal(wkb, sa.LargeBinary)
+    if relation == "disjoint":
+        return sa.func.ogc_intersects(P.footprint, query_wkb) == 0
+    if relation == "contains":
+        mx, my, xx, xy = geometry.bounds
+        prefilter = P.id.in_(
+            sa.select(rt.id).where(rt.minx <= mx, rt.maxx >= xx, rt.miny <= my, rt.maxy >= xy)
+        )
+        return sa.and_(prefilter, sa.func.ogc_contains(P.footprint, query_wkb) == 1)
+    boxes = [
+        sa.and_(rt.minx <= b[2], rt.maxx >= b[0], rt.miny <= b[3], rt.maxy >= b[1])
+        for b in (p.bounds for p in parts)
+    ]
+    prefilter = P.id.in_(sa.select(rt.id).where(sa.or_(*boxes)))
+    rectangles = _is_rectangles(geometry)
+    if relation == "within":
+        if rectangles:
+            inside = sa.or_(*[_bbox_inside(b) for b in rectangles])
+            return sa.and_(prefilter, inside)
+        return sa.and_(prefilter, sa.func.ogc_within(P.footprint, query_wkb) == 1)
+    exact = sa.func.ogc_intersects(P.footprint, query_wkb) == 1
+    if rectangles:
+        # A footprint whose bounding box lies inside a query rectangle surely intersects it.
+        inside = sa.or_(*[_bbox_inside(b) for b in rectangles])
+        return sa.and_(prefilter, sa.or_(inside, exact))
+    return sa.and_(prefilter, exact)
+
+
+def _bbox_inside(b: tuple[float, float, float, float]) -> Any:
+    return sa.and_(P.minx >= b[0], P.maxx <= b[2], P.miny >= b[1], P.maxy <= b[3])
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATETIMES:
+        if isinstance(value, datetime):
+            return _utc(value)
+        raise InvalidQuery(f"{name} needs a date-time value", locator=name)
+    column = COLUMNS[name]
+    python_type = column.type.python_type if hasattr(column.type, "python_type") else str
+    try:
+        if python_type is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        if python_type is float:
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError(value)
+            return number
+    except (TypeError, ValueError) as exc:
+        raise InvalidQuery(f"{name} needs a number, not {value!r}", locator=name) from exc
+    return str(value)
+
+
+def attribute_condition(name: str, value: Any) -> Any:
+    column = COLUMNS[name]
+    if isinstance(value, Range):
+        parts = []
+        if value.low is not None:
+            low = _coerce(name, value.low)
+            parts.append(column >= low if value.low_inclusive else column > low)
+        if value.high is not None:
+            high = _coerce(name, value.high)
+            parts.append(column <= high if value.high_inclusive else column < high)
+        if not parts:
+            raise InvalidQuery(f"{name}: an empty range", locator=name)
+        return sa.and_(*parts)
+    if isinstance(value, Like):
+        return sa.func.lower(column).like(_like_pattern(value.pattern.lower()), escape="\\")
+    if isinstance(value, list | tuple | set | frozenset):
+        values = [_coerce(name, v) for v in value]
+        if not values:
+            raise InvalidQuery(f"{name}: an empty list of values", locator=name)
+        return column.in_(values)
+    if value is None:
+        return column.is_(None)
+    return column == _coerce(name, value)
+
+
+def _like_pattern(pattern: str) -> str:
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
+
+
+def text_condition(text: str) -> Any:
+    """Free text: every word must occur in the identifier (case-insensitive)."""
+    words = [w for w in text.split() if w]
+    if len(words) > 16:
+        raise InvalidQuery("free text has too many words (16 at most)", locator="query")
+    return sa.and_(
+        *[
+            sa.func.lower(P.identifier).like(f"%{_like_pattern(w.lower())}%", escape="\\")
+            for w in words
+        ]
+    )

@@ -1,0 +1,271 @@
+"""ProductStore: the catalogue's one door for reads and writes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from ogc_server.archive.model import OnlineState, Product
+from ogc_server.archive.query import ProductQuery, compile_query
+from ogc_server.archive.tables import products
+from ogc_server.errors import InvalidQuery, ProductNotFound
+
+LOGGER = logging.getLogger(__name__)
+P = products.c
+
+_FIELD_TO_COLUMN = {"start": "start_time", "end": "end_time"}
+_COLUMN_TO_FIELD = {v: k for k, v in _FIELD_TO_COLUMN.items()}
+_PRODUCT_FIELDS = [f.name for f in fields(Product)]
+
+
+@dataclass(slots=True)
+class QueryResult:
+    products: list[Product]
+    total: int | None
+    """Exact number of matches, or ``None`` when the query asked for no count."""
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionStats:
+    collection: str
+    count: int
+    start: datetime | None
+    end: datetime | None
+
+
+class ProductStore:
+    """Products in a SQL catalogue (SQLite or PostgreSQL/PostGIS), same API on both."""
+
+    def __init__(self, engine: Engine, *, stats_ttl: float = 5.0):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        if self.dialect not in {"sqlite", "postgresql"}:
+            raise ValueError(f"unsupported database {self.dialect}")
+        self._stats_ttl = stats_ttl
+        self._stats: tuple[float, dict[str, CollectionStats]] | None = None
+        self._lock = threading.Lock()
+
+    # Writes -----------------------------------------------------------------------------------
+
+    def upsert(self, product: Product, connection: sa.engine.Connection | None = None) -> str:
+        """Insert or replace ``product`` by identifier: ``inserted``, ``updated`` or ``unchanged``.
+
+        Pass ``connection`` to take part in a caller's transaction.
+        """
+        row = to_row(product)
+        if connection is None:
+            with self.engine.begin() as conn:
+                return self._upsert(conn, row)
+        return self._upsert(connection, row)
+
+    def _upsert(self, conn: sa.engine.Connection, row: dict[str, Any]) -> str:
+        existing = conn.execute(
+            sa.select(P.id, P.checksum, P.storage_path).where(P.identifier == row["identifier"])
+        ).first()
+        if existing is None:
+            conn.execute(products.insert().values(**row))
+            self._stats = None
+            return "inserted"
+        if existing.checksum and existing.checksum == row["checksum"] and (
+            existing.storage_path == row["storage_path"]
+        ):
+            return "unchanged"
+        row = dict(row)
+        row.pop("ingestion_date", None)
+        conn.execute(products.update().where(P.id == existing.id).values(**row))
+        self._stats = None
+        return "updated"
+
+    def upsert_many(self, items: Iterable[Product], batch: int = 1000) -> int:
+        """Bulk insert-or-replace (one statement per batch); returns the number written."""
+        insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
+        written = 0
+        chunk: list[dict[str, Any]] = []
+
+        def flush(conn: sa.engine.Connection) -> None:
+            nonlocal written
+            if not chunk:
+                return
+            stmt = insert(products)
+            update = {
+                c.name: stmt.excluded[c.name]
+                for c in products.columns
+                if c.name not in {"id", "identifier", "ingestion_date"}
+            }
+            conn.execute(stmt.on_conflict_do_update(index_elements=["identifier"], set_=update),
+                         chunk)
+            written += len(chunk)
+            chunk.clear()
+
+        with self.engine.begin() as conn:
+            for product in items:
+                chunk.append(to_row(product))
+                if len(chunk) >= batch:
+                    flush(conn)
+            flush(conn)
+        self._stats = None
+        return written
+
+    def delete(self, identifier: str) -> None:
+        with self.engine.begin() as conn:
+            result = conn.execute(products.delete().where(P.identifier == identifier))
+        if result.rowcount == 0:
+            raise ProductNotFound(f"no product {identifier!r}", locator="identifier")
+        self._stats = None
+
+    def set_online_state(self, identifier: str, state: OnlineState) -> None:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                products.update()
+                .where(P.identifier == identifier)
+                .values(online_state=state.value, modification_date=datetime.now(UTC))
+            )
+        if result.rowcount == 0:
+            raise ProductNotFound(f"no product {identifier!r}", locator="identifier")
+
+    # Reads ------------------------------------------------------------------------------------
+
+    def get(self, identifier: str) -> Product:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(products).where(P.identifier == identifier)).first()
+        if row is None:
+            raise ProductNotFound(f"no product {identifier!r}", locator="identifier")
+        return from_row(row._mapping)
+
+    def exists(self, identifier: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(P.id).where(P.identifier == identifier)
+            ).first() is not None
+
+    def query(self, query: ProductQuery) -> QueryResult:
+        """Products matching ``query``, one page of them, and the exact total."""
+        compiled = compile_query(query, self.dialect)
+        where = compiled.where
+        page = (
+            sa.select(products)
+            .where(*where)
+            .order_by(*compiled.order_by)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        with self.engine.connect() as conn:
+            try:
+                rows = conn.execute(page).all() if query.limit else []
+                total = None
+                if query.count:
+                    if query.offset == 0 and len(rows) < query.limit:
+                        total = len(rows)
+                    else:
+                        total = conn.execute(
+                            sa.select(sa.func.count()).select_from(products).where(*where)
+                        ).scalar_one()
+            except sa.exc.DataError as exc:  # values the database itself refuses
+                raise InvalidQuery(f"a query value is out of range: {exc.orig}") from exc
+        return QueryResult(
+            products=[from_row(r._mapping) for r in rows],
+            total=total,
+            offset=query.offset,
+            limit=query.limit,
+        )
+
+    def identifiers(self, query: ProductQuery) -> list[str]:
+        """Only the identifiers of the page (cheap; for time lookups and tests)."""
+        compiled = compile_query(query, self.dialect)
+        stmt = (
+            sa.select(P.identifier)
+            .where(*compiled.where)
+            .order_by(*compiled.order_by)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def collection_stats(self) -> dict[str, CollectionStats]:
+        """Count and time extent per collection (cached for a few seconds)."""
+        with self._lock:
+            cached = self._stats
+            if cached and time.monotonic() - cached[0] < self._stats_ttl:
+                return cached[1]
+        stmt = sa.select(
+            P.collection, sa.func.count(), sa.func.min(P.start_time), sa.func.max(P.start_time)
+        ).group_by(P.collection)
+        with self.engine.connect() as conn:
+            result = {}
+            for name, count, start, end in conn.execute(stmt):
+                result[name] = CollectionStats(name, count, _aware(start), _aware(end))
+        with self._lock:
+            self._stats = (time.monotonic(), result)
+        return result
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(products)).scalar_one()
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer."""
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+
+def _aware(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite aggregates bypass the column type
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def to_row(product: Product) -> dict[str, Any]:
+    """The table row for ``product`` (archive facts must be set)."""
+    if product.collection is None or product.region is None:
+        raise ValueError(f"{product.identifier}: collection and region must be set")
+    now = datetime.now(UTC)
+    geom = product.footprint
+    minx, miny, maxx, maxy = geom.bounds
+    row: dict[str, Any] = {}
+    for name in _PRODUCT_FIELDS:
+        if name in ("footprint", "extra", "online_state", "replace"):
+            continue
+        row[_FIELD_TO_COLUMN.get(name, name)] = getattr(product, name)
+    row.update(
+        footprint=shapely.to_wkb(geom),
+        minx=minx,
+        miny=miny,
+        maxx=maxx,
+        maxy=maxy,
+        extra=dict(product.extra),
+        online_state=OnlineState(product.online_state).value,
+        ingestion_date=product.ingestion_date or now,
+        modification_date=product.modification_date or now,
+    )
+    return row
+
+
+def from_row(row: Any) -> Product:
+    values: dict[str, Any] = {}
+    for name in _PRODUCT_FIELDS:
+        column = _FIELD_TO_COLUMN.get(name, name)
+        if column in row:
+            values[name] = row[column]
+    values["footprint"] = shapely.from_wkb(row["footprint"])
+    values["online_state"] = OnlineState(row["online_state"])
+    values["extra"] = dict(row["extra"] or {})
+    return Product(**values)
+
+
+def ids_of(result: QueryResult) -> Sequence[str]:
+    return [p.identifier for p in result.products]
