@@ -161,7 +161,7 @@ class _Compiler:
             raise InvalidQuery(f"spatial operator {node.op.value} is not supported",
                                locator="filter")
         lhs, rhs = node.lhs, node.rhs
-        if isinstance(lhs, values.Geometry | values.Envelope):
+        if isinstance(lhs, values.Geometry | values.Envelope | ast.Function):
             lhs, rhs = rhs, lhs
             relation = {"within": "contains", "contains": "within"}.get(relation, relation)
         self._geometry_attribute(lhs)
@@ -179,8 +179,8 @@ class _Compiler:
             mapping = {
                 ast.TemporalComparisonOp.DISJOINT: "disjoint",
                 ast.TemporalComparisonOp.DURING: "during",
-                ast.TemporalComparisonOp.CONTAINS: "contains",
-                ast.TemporalComparisonOp.EQUALS: "equals",
+                ast.TemporalComparisonOp.TCONTAINS: "contains",
+                ast.TemporalComparisonOp.TEQUALS: "equals",
                 ast.TemporalComparisonOp.TOVERLAPS: "intersects",
                 ast.TemporalComparisonOp.OVERLAPPEDBY: "intersects",
             }
@@ -189,8 +189,6 @@ class _Compiler:
             if op in (ast.TemporalComparisonOp.AFTER,):
                 return COLUMNS["start"] > end
             relation = mapping.get(op)
-            if relation is None and op.name == "INTERSECTS":
-                relation = "intersects"
             if relation is None:
                 raise InvalidQuery(f"temporal operator {op.value} is not supported",
                                    locator="filter")
@@ -202,7 +200,7 @@ class _Compiler:
             return column > end
         if op in (ast.TemporalComparisonOp.DURING, ast.TemporalComparisonOp.TOVERLAPS):
             return sa.and_(column >= start, column <= end)
-        if op == ast.TemporalComparisonOp.EQUALS:
+        if op == ast.TemporalComparisonOp.TEQUALS:
             return column == start
         if op == ast.TemporalComparisonOp.DISJOINT:
             return sa.or_(column < start, column > end)
@@ -213,6 +211,11 @@ def _geometry(value: Any) -> BaseGeometry:
     try:
         if isinstance(value, values.Envelope):
             return box(value.x1, value.y1, value.x2, value.y2)
+        if isinstance(value, ast.Function) and value.name.lower() in {"bbox", "envelope"}:
+            args = [float(a) for a in value.arguments]
+            if len(args) != 4:
+                raise InvalidQuery("BBOX takes four numbers", locator="filter")
+            return box(args[0], args[1], args[2], args[3])
         if isinstance(value, values.Geometry):
             geom = shape(value.geometry)
             if not geom.is_valid:

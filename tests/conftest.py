@@ -1,0 +1,110 @@
+"""Shared fixtures: settings over temporary folders, and catalogues on SQLite and PostGIS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ogc_server.archive.database import create_engine, upgrade
+from ogc_server.archive.store import ProductStore
+from ogc_server.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLES = DATA / "samples"
+PG_URL = os.environ.get("OGC_SERVER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_SERVICES = os.environ.get("OGC_SERVER_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _reset_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees another test's environment changes, nor the developer's configuration."""
+    for name in list(os.environ):
+        if name.startswith("OGC_SERVER_") and name not in {
+            "OGC_SERVER_REQUIRE_SERVICES", "OGC_SERVER_TEST_PG"
+        }:
+            monkeypatch.delenv(name)
+
+
+def make_config(tmp: Path, database_url: str | None = None, **extra: str) -> Path:
+    """A copy of the platform's configuration whose data lives in ``tmp``."""
+    config_dir = tmp / "config"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "config" / "regions.geojson", config_dir / "regions.geojson")
+    text = (ROOT / "config" / "ogc-server.yml").read_text()
+    text = text.replace("${OGC_SERVER_DATA:-../data}", str(tmp / "data"))
+    if database_url:
+        text = text.replace("${OGC_SERVER_DATABASE_URL:-}", database_url)
+    (config_dir / "ogc-server.yml").write_text(text)
+    metadata = tmp / "metadata"
+    if not metadata.exists():
+        metadata.symlink_to(ROOT / "metadata")
+    return config_dir / "ogc-server.yml"
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh PostGIS database for one test session, dropped afterwards."""
+    try:
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # no server here
+        if REQUIRE_SERVICES:
+            pytest.fail(f"PostgreSQL is required here but not reachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    name = f"ogc_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ), {"n": name})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    yield from _postgres_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test using it runs on SQLite and on PostGIS (a clean schema each time)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'catalogue.sqlite'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS products, alembic_version CASCADE"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[ProductStore]:
+    engine = create_engine(database_url)
+    upgrade(engine)
+    yield ProductStore(engine, stats_ttl=0)
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return load_settings(make_config(tmp_path, database_url))
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return load_settings(make_config(tmp_path))
