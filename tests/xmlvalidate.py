@@ -3,9 +3,9 @@
 ``validate(doc, schema)`` checks a document against an official schema named by its usual URL
 (``http://schemas.opengis.net/...``, ``http://www.isotc211.org/2005/...``, the W3C ones). Every
 URL, the one given and every import/include the schemas make, is mapped to a copy under
-``tests/schemas/`` through :data:`LOCATIONS`; nothing is fetched from the network (``allow="local"``
-makes any unmapped remote location an error instead of a download). Compiled schemas are cached
-per URL tuple and validation mode for the life of the test process.
+``tests/schemas/`` through :data:`LOCATIONS`; nothing is fetched from the network
+(``allow="local"`` makes any unmapped remote location an error instead of a download). Compiled
+schemas are cached per URL tuple and build mode for the life of the test process.
 
 Adding a family of schemas (CSW, WMS, WCS, WFS, O&M, ...):
 
@@ -26,6 +26,7 @@ Typical use::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -51,6 +52,7 @@ LOCATIONS: dict[str, str] = {
     "http://www.isotc211.org/2005/srv/": "ogc/iso/19139/20070417/srv/1.0/",
     # W3C
     "http://www.w3.org/1999/xlink.xsd": "w3c/1999/xlink.xsd",
+    "https://www.w3.org/1999/xlink.xsd": "w3c/1999/xlink.xsd",
     "http://www.w3.org/2001/xml.xsd": "w3c/2001/xml.xsd",
     "https://www.w3.org/2001/xml.xsd": "w3c/2001/xml.xsd",
 }
@@ -108,7 +110,11 @@ def get_schema(
     schema: str | Sequence[str], validation: str | None = None
 ) -> xmlschema.XMLSchemaBase:
     """Compile (once) the schema at ``schema``: one URL, or several whose components are joined
-    (e.g. gmd.xsd and gmx.xsd, since gmd.xsd alone does not declare ``gmx:Anchor``)."""
+    (e.g. gmd.xsd and gmx.xsd, since gmd.xsd alone does not declare ``gmx:Anchor``).
+
+    ``validation`` is the mode the schema is built in: "strict" (default) refuses a schema with
+    errors, "lax" keeps what it can (see :data:`LAX_SCHEMAS`).
+    """
     urls = (schema,) if isinstance(schema, str) else tuple(schema)
     if not urls:
         raise ValueError("no schema URL given")
@@ -122,14 +128,33 @@ def get_schema(
                     f"{url}: no local copy (looked for {path}); copy the schema into "
                     f"{SCHEMA_ROOT} and/or add a row to xmlvalidate.LOCATIONS"
                 )
-        _cache[key] = xmlschema.XMLSchema10(
-            list(urls) if len(urls) > 1 else urls[0],
-            validation=mode,
-            uri_mapper=_uri_mapper,
-            allow="local",
-            defuse="always",
-        )
+        _cache[key] = _compile(urls, mode)
     return _cache[key]
+
+
+def _compile(urls: tuple[str, ...], mode: str) -> xmlschema.XMLSchemaBase:
+    # A failed import is only a warning to xmlschema; the error comes later as an unknown
+    # component. Keep the warnings to say which schema is missing from tests/schemas/.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", xmlschema.XMLSchemaImportWarning)
+        try:
+            return xmlschema.XMLSchema10(
+                list(urls) if len(urls) > 1 else urls[0],
+                validation=mode,
+                uri_mapper=_uri_mapper,
+                allow="local",
+                defuse="always",
+            )
+        except xmlschema.XMLSchemaException as exc:
+            imports = [str(w.message) for w in caught
+                       if issubclass(w.category, xmlschema.XMLSchemaImportWarning)]
+            if not imports:
+                raise
+            raise LookupError(
+                f"{' + '.join(urls)} does not compile offline; failed imports (copy the "
+                f"schemas into {SCHEMA_ROOT} and/or extend xmlvalidate.LOCATIONS):\n  "
+                + "\n  ".join(imports)
+            ) from exc
 
 
 def parse(doc: bytes | str | Path) -> etree._Element:
@@ -172,8 +197,9 @@ def validate(
 
     ``schema``: an official URL (or several, combined), e.g.
     ``http://schemas.opengis.net/iso/19139/20070417/gmd/gmd.xsd`` or
-    ``http://www.isotc211.org/2005/gmd/gmd.xsd``. ``validation``: "strict" or "lax" to override
-    the mode chosen from :data:`LAX_SCHEMAS`.
+    ``http://www.isotc211.org/2005/gmd/gmd.xsd``; INSPIRE records need :data:`ISO_METADATA`.
+    ``validation``: "strict" or "lax" to override the schema build mode chosen from
+    :data:`LAX_SCHEMAS`; the document is always checked completely.
     """
     found = errors(doc, schema, validation=validation)
     if found:
