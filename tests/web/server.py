@@ -1,0 +1,28 @@
+"""A real waitress server on 127.0.0.1 for system tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from waitress.server import create_server
+
+
+@contextmanager
+def running(application: Any, threads: int = 4) -> Iterator[str]:
+    """Serve ``application`` on a free port; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = create_server(application, host="127.0.0.1", port=port, threads=threads,
+                           ident="ogc-server-test")
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
