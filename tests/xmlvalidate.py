@@ -18,7 +18,7 @@ Adding a family of schemas (CSW, WMS, WCS, WFS, O&M, ...):
 
 Typical use::
 
-    from xmlvalidate import ISO_METADATA, validate
+    from tests.xmlvalidate import ISO_METADATA, validate
 
     validate(response.content, ISO_METADATA)   # AssertionError listing the errors, if any
     validate(xml_bytes, "http://schemas.opengis.net/csw/2.0.2/CSW-discovery.xsd")  # once copied

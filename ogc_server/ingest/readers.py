@@ -424,14 +424,14 @@ def _segments(points: list[Point]) -> list[list[Point]]:
     for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
         step = x1 - x0
         if step > 180.0:  # westward across -180
-            t = (-180.0 - x0) / (x1 - 360.0 - x0)
-            y = y0 + t * (y1 - y0)
+            span = x1 - 360.0 - x0
+            y = y0 + ((-180.0 - x0) / span) * (y1 - y0) if span else y0
             current.append((-180.0, y))
             pieces.append(current)
             current = [(180.0, y)]
         elif step < -180.0:  # eastward across +180
-            t = (180.0 - x0) / (x1 + 360.0 - x0)
-            y = y0 + t * (y1 - y0)
+            span = x1 + 360.0 - x0
+            y = y0 + ((180.0 - x0) / span) * (y1 - y0) if span else y0
             current.append((180.0, y))
             pieces.append(current)
             current = [(-180.0, y)]
@@ -463,20 +463,26 @@ def _join_segments(pieces: list[list[Point]]) -> list[Polygon]:
                     nxt = min(ahead)[1]
                 else:
                     ring += [(180.0, 90.0), (-180.0, 90.0)]
-                    nxt = max((lat, i) for east, lat, i in open_ if not east)[1]
+                    other = [(lat, i) for east, lat, i in open_ if not east]
+                    nxt = max(other)[1] if other else -1
             else:
                 ahead = [(lat, i) for east, lat, i in open_ if not east and lat <= end_lat]
                 if ahead:
                     nxt = max(ahead)[1]
                 else:
                     ring += [(-180.0, -90.0), (180.0, -90.0)]
-                    nxt = min((lat, i) for east, lat, i in open_ if east)[1]
+                    other = [(lat, i) for east, lat, i in open_ if east]
+                    nxt = min(other)[1] if other else -1
+            if nxt < 0:
+                break
             if nxt == first:
                 ring.append(ring[0])
                 break
             ring.extend(pieces[nxt])
             remaining.discard(nxt)
         else:
+            nxt = -1
+        if nxt != first:
             raise ValueError("footprint crosses the antimeridian in a way that cannot be closed")
         polygons.append(Polygon(ring))
     return polygons
