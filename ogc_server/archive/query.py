@@ -5,7 +5,8 @@ request into a :class:`ProductQuery` and asks :meth:`ProductStore.query`. Proper
 snake_case names of :class:`~ogc_server.archive.model.Product`; :data:`ALIASES` also accepts the
 EO OpenSearch (OGC 13-026r9) camelCase names and a few STAC names.
 
-Spatial filters on SQLite go through the 3-D R*Tree (``products_rtree``) and are refined
+Spatial filters on SQLite go through the 5-D R*Tree (``products_rtree``: lon, lat, time,
+collection, cloud cover) read first and joined to the products; the footprint test is refined
 exactly with shapely; a footprint whose bounding box lies inside a query rectangle is accepted
 without a geometry test. On PostGIS, ``ST_Intersects`` & co use the GiST index.
 """
@@ -169,10 +170,18 @@ class ProductQuery:
 
 @dataclass(slots=True)
 class Compiled:
-    """SQL pieces of a query, ready for the store."""
+    """SQL pieces of a query, ready for the store.
+
+    ``rtree`` holds conditions on ``products_rtree`` (SQLite only): when it is not empty the
+    store reads the R*Tree first and joins the products to it.
+    """
 
     where: list[Any]
     order_by: list[Any]
+    rtree: list[Any] = field(default_factory=list)
+
+#: Conditions that make a B-tree index more selective than the R*Tree.
+_SELECTIVE = {"identifier", "tile_id", "orbit_number", "relative_orbit_number", "file_name"}
 
 
 def bbox_geometry(west: float, south: float, east: float, north: float) -> BaseGeometry:
@@ -190,23 +199,36 @@ def bbox_geometry(west: float, south: float, east: float, north: float) -> BaseG
     return box(west, south, east, north)
 
 
-def compile_query(query: ProductQuery, dialect: str) -> Compiled:
-    """Translate ``query`` for ``dialect`` (``sqlite`` or ``postgresql``)."""
+def compile_query(
+    query: ProductQuery, dialect: str, collection_keys: dict[str, int] | None = None
+) -> Compiled:
+    """Translate ``query`` for ``dialect`` (``sqlite`` or ``postgresql``).
+
+    ``collection_keys`` (SQLite) maps collection identifiers to the R*Tree's collection axis.
+    """
     if not 0 <= query.limit <= MAX_LIMIT:
         raise InvalidQuery(f"limit must be between 0 and {MAX_LIMIT}", locator="limit")
     if query.offset < 0:
         raise InvalidQuery("offset must not be negative", locator="offset")
     where: list[Any] = []
+    rtree: list[Any] | None = [] if dialect == "sqlite" else None
+    resolved = {resolve_name(name): value for name, value in query.where.items()}
+    selective = bool(query.identifiers) or any(
+        n in _SELECTIVE and not isinstance(v, Range | Like) for n, v in resolved.items()
+    )
     if query.collections:
         where.append(P.collection.in_(list(query.collections)))
     if query.identifiers:
         where.append(P.identifier.in_(list(query.identifiers)))
     if query.geometry is not None:
-        where.append(spatial_condition(query.geometry, query.spatial_relation, dialect))
+        where.append(spatial_condition(query.geometry, query.spatial_relation, dialect, rtree))
     if query.start is not None or query.end is not None:
-        where.append(time_condition(query.start, query.end, query.time_relation, dialect))
-    for name, value in query.where.items():
-        where.append(attribute_condition(resolve_name(name), value))
+        use_rtree = rtree if (query.geometry is not None or not selective) else None
+        where.append(
+            time_condition(query.start, query.end, query.time_relation, dialect, use_rtree)
+        )
+    for name, value in resolved.items():
+        where.append(attribute_condition(name, value))
     if query.text:
         where.append(text_condition(query.text))
     if query.filter is not None:
@@ -217,9 +239,31 @@ def compile_query(query: ProductQuery, dialect: str) -> Compiled:
     for name, ascending in query.sort:
         column = COLUMNS[resolve_name(name)]
         order_by.append(column.asc() if ascending else column.desc())
-    if not any(str(o.element) == str(P.identifier) for o in order_by):
+    if not any(resolve_name(n) == "identifier" for n, _ in query.sort):
         order_by.append(P.identifier.asc())
-    return Compiled(where=where, order_by=order_by)
+    if rtree:
+        rtree.extend(_rtree_refinements(query, resolved, collection_keys or {}))
+    return Compiled(where=where, order_by=order_by, rtree=rtree or [])
+
+
+def _rtree_refinements(
+    query: ProductQuery, resolved: dict[str, Any], keys: dict[str, int]
+) -> list[Any]:
+    """Collection and cloud cover narrow the R*Tree search (the SQL keeps the exact test)."""
+    rt = products_rtree.c
+    terms: list[Any] = []
+    if query.collections and all(c in keys for c in query.collections):
+        wanted = [keys[c] for c in query.collections]
+        terms += [rt.minc >= min(wanted), rt.maxc <= max(wanted)]
+    cloud = resolved.get("cloud_cover")
+    if isinstance(cloud, Range):
+        if cloud.low is not None:
+            terms.append(rt.maxcl >= float(cloud.low))
+        if cloud.high is not None:
+            terms.append(rt.mincl <= float(cloud.high))
+    elif isinstance(cloud, int | float) and not isinstance(cloud, bool):
+        terms += [rt.mincl <= float(cloud), rt.maxcl >= float(cloud)]
+    return terms
 
 
 # Conditions -----------------------------------------------------------------------------------
@@ -236,7 +280,11 @@ def _julian(value: datetime) -> float:
 
 
 def time_condition(
-    start: datetime | None, end: datetime | None, relation: str, dialect: str
+    start: datetime | None,
+    end: datetime | None,
+    relation: str,
+    dialect: str,
+    rtree: list[Any] | None = None,
 ) -> Any:
     """Products whose [start, end] acquisition interval stands in ``relation`` to the query's."""
     if relation not in TIME_RELATIONS:
@@ -283,11 +331,16 @@ def time_condition(
             box_parts.append(rt.mint <= _julian(end))
         if start is not None:
             box_parts.append(rt.maxt >= _julian(start))
-        parts.insert(0, P.id.in_(sa.select(rt.id).where(*box_parts)))
+        if rtree is not None:
+            rtree.extend(box_parts)
+        else:
+            parts.insert(0, P.id.in_(sa.select(rt.id).where(*box_parts)))
     return sa.and_(*parts)
 
 
-def spatial_condition(geometry: BaseGeometry, relation: str, dialect: str) -> Any:
+def spatial_condition(
+    geometry: BaseGeometry, relation: str, dialect: str, rtree: list[Any] | None = None
+) -> Any:
     """Products whose footprint stands in ``relation`` to ``geometry`` (EPSG:4326)."""
     if relation not in SPATIAL_RELATIONS:
         raise InvalidQuery(
@@ -310,7 +363,7 @@ def spatial_condition(geometry: BaseGeometry, relation: str, dialect: str) -> An
             "disjoint": sa.func.ST_Disjoint,
         }[relation]
         return function(P.footprint, query_geom)
-    return _sqlite_spatial(geometry, wkb, relation)
+    return _sqlite_spatial(geometry, wkb, relation, rtree)
 
 
 def _is_rectangles(geometry: BaseGeometry) -> list[tuple[float, float, float, float]] | None:
@@ -323,7 +376,10 @@ def _is_rectangles(geometry: BaseGeometry) -> list[tuple[float, float, float, fl
     return boxes
 
 
-def _sqlite_spatial(geometry: BaseGeometry, wkb: bytes, relation: str) -> Any:
+def _sqlite_spatial(
+    geometry: BaseGeometry, wkb: bytes, relation: str, rtree: list[Any] | None
+) -> Any:
+    """R*Tree prefilter (hoisted into ``rtree`` when given) and the exact test."""
     rt = products_rtree.c
     parts = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
     query_wkb = sa.literal(wkb, sa.LargeBinary)
@@ -331,27 +387,26 @@ def _sqlite_spatial(geometry: BaseGeometry, wkb: bytes, relation: str) -> Any:
         return sa.func.ogc_intersects(P.footprint, query_wkb) == 0
     if relation == "contains":
         mx, my, xx, xy = geometry.bounds
-        prefilter = P.id.in_(
-            sa.select(rt.id).where(rt.minx <= mx, rt.maxx >= xx, rt.miny <= my, rt.maxy >= xy)
-        )
-        return sa.and_(prefilter, sa.func.ogc_contains(P.footprint, query_wkb) == 1)
-    boxes = [
-        sa.and_(rt.minx <= b[2], rt.maxx >= b[0], rt.miny <= b[3], rt.maxy >= b[1])
-        for b in (p.bounds for p in parts)
-    ]
-    prefilter = P.id.in_(sa.select(rt.id).where(sa.or_(*boxes)))
-    rectangles = _is_rectangles(geometry)
-    if relation == "within":
-        if rectangles:
-            inside = sa.or_(*[_bbox_inside(b) for b in rectangles])
-            return sa.and_(prefilter, inside)
-        return sa.and_(prefilter, sa.func.ogc_within(P.footprint, query_wkb) == 1)
-    exact = sa.func.ogc_intersects(P.footprint, query_wkb) == 1
-    if rectangles:
-        # A footprint whose bounding box lies inside a query rectangle surely intersects it.
-        inside = sa.or_(*[_bbox_inside(b) for b in rectangles])
-        return sa.and_(prefilter, sa.or_(inside, exact))
-    return sa.and_(prefilter, exact)
+        boxes = [sa.and_(rt.minx <= mx, rt.maxx >= xx, rt.miny <= my, rt.maxy >= xy)]
+        exact = sa.func.ogc_contains(P.footprint, query_wkb) == 1
+    else:
+        boxes = [
+            sa.and_(rt.minx <= b[2], rt.maxx >= b[0], rt.miny <= b[3], rt.maxy >= b[1])
+            for b in (p.bounds for p in parts)
+        ]
+        rectangles = _is_rectangles(geometry)
+        if relation == "within":
+            exact = (sa.or_(*[_bbox_inside(b) for b in rectangles]) if rectangles
+                     else sa.func.ogc_within(P.footprint, query_wkb) == 1)
+        else:
+            exact = sa.func.ogc_intersects(P.footprint, query_wkb) == 1
+            if rectangles:
+                # A footprint whose bounding box lies inside a query rectangle intersects it.
+                exact = sa.or_(*[_bbox_inside(b) for b in rectangles], exact)
+    if rtree is not None and len(boxes) == 1:
+        rtree.append(boxes[0])
+        return exact
+    return sa.and_(P.id.in_(sa.select(rt.id).where(sa.or_(*boxes))), exact)
 
 
 def _bbox_inside(b: tuple[float, float, float, float]) -> Any:

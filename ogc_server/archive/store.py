@@ -14,10 +14,12 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join
 
 from ogc_server.archive.model import OnlineState, Product
-from ogc_server.archive.query import ProductQuery, compile_query
-from ogc_server.archive.tables import products
+from ogc_server.archive.query import Compiled, ProductQuery, compile_query
+from ogc_server.archive.tables import collection_keys, products, products_rtree
 from ogc_server.errors import InvalidQuery, ProductNotFound
 
 LOGGER = logging.getLogger(__name__)
@@ -26,6 +28,22 @@ P = products.c
 _FIELD_TO_COLUMN = {"start": "start_time", "end": "end_time"}
 _COLUMN_TO_FIELD = {v: k for k, v in _FIELD_TO_COLUMN.items()}
 _PRODUCT_FIELDS = [f.name for f in fields(Product)]
+
+
+class _RtreeFirst(Join):
+    """``products_rtree CROSS JOIN products``: SQLite then reads the R*Tree first."""
+
+    inherit_cache = True
+
+
+@compiles(_RtreeFirst)
+def _compile_rtree_first(element: _RtreeFirst, compiler: Any, **kw: Any) -> str:
+    kw.pop("asfrom", None)
+    return (
+        f"{compiler.process(element.left, asfrom=True, **kw)} CROSS JOIN "
+        f"{compiler.process(element.right, asfrom=True, **kw)} ON "
+        f"{compiler.process(element.onclause, **kw)}"
+    )
 
 
 @dataclass(slots=True)
@@ -55,6 +73,7 @@ class ProductStore:
             raise ValueError(f"unsupported database {self.dialect}")
         self._stats_ttl = stats_ttl
         self._stats: tuple[float, dict[str, CollectionStats]] | None = None
+        self._keys: dict[str, int] | None = None
         self._lock = threading.Lock()
 
     # Writes -----------------------------------------------------------------------------------
@@ -77,6 +96,7 @@ class ProductStore:
         if existing is None:
             conn.execute(products.insert().values(**row))
             self._stats = None
+            self._keys = None
             return "inserted"
         if existing.checksum and existing.checksum == row["checksum"] and (
             existing.storage_path == row["storage_path"]
@@ -116,6 +136,7 @@ class ProductStore:
                     flush(conn)
             flush(conn)
         self._stats = None
+        self._keys = None
         return written
 
     def delete(self, identifier: str) -> None:
@@ -152,38 +173,78 @@ class ProductStore:
 
     def query(self, query: ProductQuery) -> QueryResult:
         """Products matching ``query``, one page of them, and the exact total."""
-        compiled = compile_query(query, self.dialect)
-        where = compiled.where
-        page = (
-            sa.select(products)
-            .where(*where)
-            .order_by(*compiled.order_by)
-            .limit(query.limit)
-            .offset(query.offset)
-        )
+        compiled = self._compile(query)
         with self.engine.connect() as conn:
             try:
-                rows = conn.execute(page).all() if query.limit else []
-                total = None
-                if query.count:
-                    if query.offset == 0 and len(rows) < query.limit:
-                        total = len(rows)
-                    else:
-                        total = conn.execute(
-                            sa.select(sa.func.count()).select_from(products).where(*where)
-                        ).scalar_one()
+                if compiled.rtree:
+                    rows, total = self._query_rtree(conn, compiled, query)
+                else:
+                    rows, total = self._query_plain(conn, compiled, query)
             except sa.exc.DataError as exc:  # values the database itself refuses
                 raise InvalidQuery(f"a query value is out of range: {exc.orig}") from exc
         return QueryResult(
-            products=[from_row(r._mapping) for r in rows],
-            total=total,
-            offset=query.offset,
+            products=[from_row(r) for r in rows], total=total, offset=query.offset,
             limit=query.limit,
         )
 
+    def _compile(self, query: ProductQuery) -> Compiled:
+        keys = self.collection_keys() if self.dialect == "sqlite" else None
+        return compile_query(query, self.dialect, keys)
+
+    def _query_plain(self, conn: sa.engine.Connection, compiled: Compiled,
+                     query: ProductQuery) -> tuple[list[Any], int | None]:
+        page = (
+            sa.select(products).where(*compiled.where).order_by(*compiled.order_by)
+            .limit(query.limit).offset(query.offset)
+        )
+        rows = [r._mapping for r in conn.execute(page)] if query.limit else []
+        total = None
+        if query.count:
+            if query.offset == 0 and len(rows) < query.limit:
+                total = len(rows)
+            else:
+                total = conn.execute(
+                    sa.select(sa.func.count()).select_from(products).where(*compiled.where)
+                ).scalar_one()
+        return rows, total
+
+    def _query_rtree(self, conn: sa.engine.Connection, compiled: Compiled,
+                     query: ProductQuery) -> tuple[list[Any], int | None]:
+        """R*Tree first; one narrow pass gives the page's ids and the total (window count)."""
+        joined = _RtreeFirst(products_rtree, products, products_rtree.c.id == P.id)
+        columns: list[Any] = [P.id]
+        if query.count:
+            columns.append(sa.func.count().over())
+        page = (
+            sa.select(*columns).select_from(joined).where(*compiled.rtree, *compiled.where)
+            .order_by(*compiled.order_by).limit(max(query.limit, 1)).offset(query.offset)
+        )
+        hits = conn.execute(page).all()
+        total = hits[0][1] if (hits and query.count) else None
+        if query.count and total is None:
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(joined)
+                .where(*compiled.rtree, *compiled.where)
+            ).scalar_one()
+        ids = [h[0] for h in hits][: query.limit]
+        if not ids:
+            return [], total
+        rows = {r.id: r._mapping for r in conn.execute(sa.select(products).where(P.id.in_(ids)))}
+        return [rows[i] for i in ids], total
+
+    def collection_keys(self) -> dict[str, int]:
+        """Collection identifier -> the R*Tree's collection axis (SQLite)."""
+        keys = self._keys
+        if keys is None:
+            with self.engine.connect() as conn:
+                keys = dict(conn.execute(sa.select(collection_keys.c.identifier,
+                                                   collection_keys.c.key)).all())
+            self._keys = keys if keys else None
+        return keys or {}
+
     def identifiers(self, query: ProductQuery) -> list[str]:
         """Only the identifiers of the page (cheap; for time lookups and tests)."""
-        compiled = compile_query(query, self.dialect)
+        compiled = self._compile(query)
         stmt = (
             sa.select(P.identifier)
             .where(*compiled.where)
@@ -191,6 +252,8 @@ class ProductStore:
             .limit(query.limit)
             .offset(query.offset)
         )
+        if compiled.rtree:
+            stmt = stmt.where(P.id.in_(sa.select(products_rtree.c.id).where(*compiled.rtree)))
         with self.engine.connect() as conn:
             return list(conn.execute(stmt).scalars())
 

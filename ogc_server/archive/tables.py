@@ -133,6 +133,17 @@ products_rtree = sa.Table(
     sa.Column("maxy", sa.Float),
     sa.Column("mint", sa.Float),
     sa.Column("maxt", sa.Float),
+    sa.Column("minc", sa.Float),
+    sa.Column("maxc", sa.Float),
+    sa.Column("mincl", sa.Float),
+    sa.Column("maxcl", sa.Float),
+)
+
+collection_keys = sa.Table(
+    "collection_keys",
+    metadata,
+    sa.Column("key", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("identifier", sa.String(128), nullable=False, unique=True),
 )
 
 PRODUCT_COLUMNS = [c.name for c in products.columns]

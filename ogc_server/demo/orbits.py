@@ -48,6 +48,8 @@ class Orbit:
     ref_anx: datetime
     rel_offset: int
     cycle_offset: int = 1
+    orbit_start: float = 0.0
+    """Where the products' orbit count turns, in periods after the ascending node."""
     active_from: datetime | None = None
     active_until: datetime | None = None
 
@@ -65,7 +67,8 @@ class Orbit:
 
     def absolute_orbit(self, moment: datetime) -> int:
         """Absolute orbit number at ``moment`` (orbits start at the ascending node)."""
-        return self.ref_orbit + math.floor((_ts(moment) - _ts(self.ref_anx)) / self.period)
+        elapsed = (_ts(moment) - _ts(self.ref_anx)) / self.period
+        return self.ref_orbit + math.floor(elapsed - self.orbit_start)
 
     def anx_time(self, orbit: int) -> datetime:
         return self.ref_anx + timedelta(seconds=(orbit - self.ref_orbit) * self.period)
@@ -150,7 +153,7 @@ class Orbit:
                 head = self.heading(orbits, dt)
                 dist = distance_km(plon, plat, lon, lat)
                 to_point = bearing(plon, plat, np.full_like(plon, lon), np.full_like(plat, lat))
-                along = dist * np.cos(np.radians(to_point - head))
+                along = np.clip(dist * np.cos(np.radians(to_point - head)), -1500.0, 1500.0)
                 dt = dt + along / self.ground_speed()
             plon, plat = self.ground_point(orbits, dt)
             head = self.heading(orbits, dt)
@@ -160,11 +163,15 @@ class Orbit:
             when = self._anx_seconds(orbits) + dt
             ok = (
                 (cross >= cross_km[0]) & (cross <= cross_km[1])
+                & (dist < abs(cross) + 50.0)
+                & (self.is_ascending(dt) == asc)
                 & (when >= _ts(start)) & (when < _ts(stop))
             )
-            for orbit, d, c in zip(orbits[ok], dt[ok], cross[ok], strict=True):
-                found.append((int(orbit), float(d), float(c)))
-        found.sort(key=lambda item: self._anx_seconds(np.array(item[0])) + item[1])
+            for when_s, c in zip(when[ok], cross[ok], strict=True):
+                moment = datetime.fromtimestamp(float(when_s), UTC)
+                orbit = self.absolute_orbit(moment)
+                found.append((orbit, float(when_s - self._anx_seconds(np.array(orbit))), float(c)))
+        found.sort(key=lambda item: float(self._anx_seconds(np.array(item[0]))) + item[1])
         return found
 
     def inclination_limit(self) -> float:
@@ -223,21 +230,25 @@ S1C = Orbit("S1C", 98.18, 175, 12, 18.0, 638, _utc("2025-01-18T17:01:49.302142")
             active_from=_utc("2025-05-20T00:00:00"))
 #: Sentinel-2: 143 orbits in 10 days, 98.62 degrees, descending node 10:30 (ascending 22:30).
 #: Relative orbits as in the products (S2A 041826 -> R073, S2B 026649 -> R025); node times
-#: fitted to the tile sensing times of the sample products.
-S2A = Orbit("S2A", 98.62, 143, 10, 22.5, 41826, _utc("2023-06-25T23:16:58.000000"), -2,
+#: fitted to the tile sensing times of ten sample tiles (all then lie within 190 km of nadir).
+S2A = Orbit("S2A", 98.62, 143, 10, 22.5, 41826, _utc("2023-06-25T23:16:18.000000"), -2,
             active_until=_utc("2025-01-21T00:00:00"))
-S2B = Orbit("S2B", 98.62, 143, 10, 22.5, 26649, _utc("2022-04-13T14:21:48.000000"), 27)
-#: S2C took S2A's place in the constellation (same ground tracks); orbit 1 after launch.
-S2C = Orbit("S2C", 98.62, 143, 10, 22.5, 2002, _utc("2025-01-21T00:18:12.000000"), 2002 - 0,
+S2B = Orbit("S2B", 98.62, 143, 10, 22.5, 26649, _utc("2022-04-13T14:42:41.000000"), 27)
+#: S2C took over S2A's place in the constellation on 2025-01-21 (same ground tracks, so the
+#: node times continue S2A's); absolute orbits counted from its launch on 2024-09-05.
+S2C = Orbit("S2C", 98.62, 143, 10, 22.5, 1987, _utc("2025-01-21T00:06:38.979021"), 127,
             active_from=_utc("2025-01-21T00:00:00"))
-#: Sentinel-3: 385 orbits in 27 days, 98.65 degrees, descending node 10:00. S3A pinned by
-#: S3A_OL_1_EFR____20211021T073827 (orbit 29567, frame 4320 s after the node), S3B by
-#: S3B_SY_2_AOD____20210512T143315 (orbit 15868).
+#: Sentinel-3: 385 orbits in 27 days, 98.65 degrees, descending node 10:00. The frame
+#: products' along-track coordinate is the frame start in seconds after the node: S3A pinned by
+#: S3A_OL_1_EFR____20211021T073827 (orbit 29567, frame 4320), S3B by
+#: S3B_OL_2_WFR____20260301T234556 (orbit 40884, frame 2520).
 S3A = Orbit("S3A", 98.65, 385, 27, 22.0, 29567, _utc("2021-10-21T06:26:27.254946"), -26, 1)
-S3B = Orbit("S3B", 98.65, 385, 27, 22.0, 15868, _utc("2021-05-12T14:17:49.000000"), -112, 11)
+S3B = Orbit("S3B", 98.65, 385, 27, 22.0, 40884, _utc("2026-03-01T23:03:55.931306"), -112, 11)
 #: Sentinel-5P: 227 orbits in 16 days, 98.74 degrees, ascending node 13:30. Pinned by
-#: S5P_NRTI_L2__NO2____20210827T012135_..._20056 (equator crossing near 01:24 UTC).
-S5P = Orbit("S5P", 98.74, 227, 16, 13.5, 20056, _utc("2021-08-27T01:24:05.000000"), 0, 1)
+#: S5P_NRTI_L2__NO2____20210827T012135_..._20056 (equator crossing at 01:23:57 UTC). The
+#: products count orbits from a quarter period before the node (the southern turning point).
+S5P = Orbit("S5P", 98.74, 227, 16, 13.5, 20056, _utc("2021-08-27T01:23:57.000000"), 0, 1,
+            orbit_start=-0.25)
 
 FLEET: dict[str, tuple[Orbit, ...]] = {
     "Sentinel-1": (S1A, S1C),

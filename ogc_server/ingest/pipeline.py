@@ -188,8 +188,9 @@ class Ingestor:
             if self._unchanged(product.identifier, checksum):
                 return Outcome(str(source), "unchanged", product.identifier)
             coll = self.by_type[product.product_type]
-            relative = self.storage.relative_dir(coll.short_name, product.start,
-                                                 product.identifier)
+            relative = self.storage.relative_dir(
+                coll.short_name, product.start, product.identifier
+            )
             product = product.replace(
                 size=size,
                 checksum=checksum,
@@ -394,8 +395,7 @@ def build_ingestor(settings: Settings, **options: object) -> Ingestor:
     from ogc_server.archive.database import create_engine
 
     engine = create_engine(settings.database_url, pool_size=2)
-    return Ingestor(settings, ProductStore(engine), LocalStorage(settings.archive_dir),
-                    **options)  # type: ignore[arg-type]
+    return Ingestor(settings, ProductStore(engine), LocalStorage(settings.archive_dir), **options)  # type: ignore[arg-type]
 
 
 def _init_worker(settings: Settings, options: dict[str, object]) -> None:
@@ -441,8 +441,7 @@ def ingest_batch(
     if workers <= 1:
         global _WORKER
         _WORKER = main
-        results: Iterable[Product | Outcome] = map(_describe if metadata_only else _work,
-                                                   sources)
+        results: Iterable[Product | Outcome] = map(_describe if metadata_only else _work, sources)
         _collect(main, results, metadata_only, record)
         return summary
     with ProcessPoolExecutor(
@@ -454,8 +453,12 @@ def ingest_batch(
     return summary
 
 
-def _collect(main: Ingestor, results: Iterable[Product | Outcome], metadata_only: bool,
-             record: Callable[[Outcome], None]) -> None:
+def _collect(
+    main: Ingestor,
+    results: Iterable[Product | Outcome],
+    metadata_only: bool,
+    record: Callable[[Outcome], None],
+) -> None:
     if not metadata_only:
         for outcome in results:
             record(outcome)  # type: ignore[arg-type]

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+import numpy as np
+import shapely
 from lxml import etree
 from shapely import make_valid
 from shapely.errors import ShapelyError
@@ -42,6 +44,7 @@ __all__ = [
     "read_product",
     "read_xml",
     "reading",
+    "relative_href",
     "safe_root_in_zip",
     "to_float",
     "to_int",
@@ -115,9 +118,7 @@ def _reader_for(path: Path, name: str) -> Callable[[Path], Product]:
         return sentinel2.read
     if _S3_NAME.match(name) and (lowered.endswith(".sen3") or _has(path, "xfdumanifest.xml")):
         return sentinel3.read
-    if (
-        _S1_NAME.match(name) or _S2_NAME.match(name) or _S3_NAME.match(name)
-    ) and not has_suffix:
+    if (_S1_NAME.match(name) or _S2_NAME.match(name) or _S3_NAME.match(name)) and not has_suffix:
         raise invalid(name, f"folder {path.name!r} holds no manifest of a Sentinel product")
     raise invalid(name, f"unknown mission or product name {path.name!r}")
 
@@ -197,6 +198,15 @@ def reading(name: str) -> Iterator[None]:
         if isinstance(exc, KeyError | IndexError):
             reason = f"missing metadata element {reason}"
         raise invalid(name, reason) from exc
+
+
+def relative_href(href: str) -> str | None:
+    """A manifest ``href`` as a path relative to the product folder, or None when it is
+    absolute or leaves the folder."""
+    parts = [p for p in href.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or href.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        return None
+    return "/".join(parts)
 
 
 def read_xml(path: Path, what: str | None = None) -> etree._Element:
@@ -383,7 +393,9 @@ def _ring_to_geometry(points: list[Point]) -> tuple[BaseGeometry, str | None]:
 
 def _split_ring(points: list[Point]) -> list[Polygon]:
     """Polygons covering the closed ring ``points``, cut at the antimeridian."""
-    crossings = 0
+    xs = [x for x, _ in points]
+    if not any(abs(b - a) > 180.0 for a, b in zip(xs, xs[1:], strict=False)):
+        return [_polygon(points)]
     net = 0.0
     twice_area = 0.0
     pole_side = 0.0
@@ -392,17 +404,13 @@ def _split_ring(points: list[Point]) -> list[Polygon]:
         step = x1 - x0
         if step > 180.0:
             step -= 360.0
-            crossings += 1
         elif step < -180.0:
             step += 360.0
-            crossings += 1
         x_next = x_prev + step
         twice_area += x_prev * y1 - x_next * y0
         pole_side += step * math.sin(math.radians((y0 + y1) / 2.0))
         net += step
         x_prev = x_next
-    if crossings == 0:
-        return [Polygon(points)]
     if abs(net) < 1e-6:
         # Counter-clockwise in unwrapped longitudes.
         if twice_area < 0:
@@ -484,8 +492,12 @@ def _join_segments(pieces: list[list[Point]]) -> list[Polygon]:
             nxt = -1
         if nxt != first:
             raise ValueError("footprint crosses the antimeridian in a way that cannot be closed")
-        polygons.append(Polygon(ring))
+        polygons.append(_polygon(ring))
     return polygons
+
+
+def _polygon(points: list[Point]) -> Polygon:
+    return shapely.polygons(np.asarray(points, dtype=float))
 
 
 def _densify(points: list[Point], step_deg: float = 1.0) -> list[Point]:
@@ -516,5 +528,7 @@ def _great_circle(x0: float, y0: float, x1: float, y1: float, count: int) -> lis
         fa = math.sin((1.0 - t) * omega) / sin_omega
         fb = math.sin(t * omega) / sin_omega
         x, y, z = (fa * a[i] + fb * b[i] for i in range(3))
-        points.append((math.degrees(math.atan2(y, x)), math.degrees(math.atan2(z, math.hypot(x, y)))))
+        lon = math.degrees(math.atan2(y, x))
+        lat = math.degrees(math.atan2(z, math.hypot(x, y)))
+        points.append((lon, lat))
     return points

@@ -111,7 +111,7 @@ def parse_xml(source: bytes | Path, *, max_bytes: int = MAX_XML_BYTES) -> etree.
         raise TypeError(f"parse_xml() takes bytes or a Path, not {type(source).__name__}")
     if len(data) > max_bytes:
         raise MalformedXML(f"{name}: larger than {max_bytes} bytes")
-    if not data.strip():
+    if not data or data.isspace():
         raise MalformedXML(f"{name}: empty document")
     _check_prolog(data, name)
     try:

@@ -79,23 +79,54 @@ def upgrade() -> None:
         "ix_products_relorbit_start", "products", ["relative_orbit_number", "start_time"]
     )
     op.create_index("ix_products_retention", "products", ["retention_deadline"])
+    op.create_table(
+        "collection_keys",
+        sa.Column("key", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("identifier", sa.String(128), nullable=False, unique=True),
+    )
     if sqlite:
-        # 3-D R*Tree: lon, lat and time (julian days). Triggers keep it in the same transaction.
+        # 5-D R*Tree over lon, lat, time (julian days), collection key and cloud cover (-1: none),
+        # kept in step by triggers inside the writing transaction.
         op.execute(
-            "CREATE VIRTUAL TABLE products_rtree USING rtree(id, minx, maxx, miny, maxy, mint, maxt)"
+            "CREATE VIRTUAL TABLE products_rtree USING rtree(id, minx, maxx, miny, maxy,"
+            " mint, maxt, minc, maxc, mincl, maxcl)"
         )
         op.execute(
-            """CREATE TRIGGER products_rtree_insert AFTER INSERT ON products BEGIN
-                 INSERT INTO products_rtree VALUES (new.id, new.minx, new.maxx, new.miny,
-                   new.maxy, julianday(new.start_time), julianday(new.end_time));
+            """CREATE TRIGGER products_collection_key BEFORE INSERT ON products BEGIN
+                 INSERT INTO collection_keys (identifier) SELECT new.collection
+                 WHERE NOT EXISTS (SELECT 1 FROM collection_keys
+                                   WHERE identifier = new.collection);
                END"""
         )
         op.execute(
+            """CREATE TRIGGER products_collection_key_update BEFORE UPDATE OF collection
+                 ON products BEGIN
+                 INSERT INTO collection_keys (identifier) SELECT new.collection
+                 WHERE NOT EXISTS (SELECT 1 FROM collection_keys
+                                   WHERE identifier = new.collection);
+               END"""
+        )
+        row = """(new.id, new.minx, new.maxx, new.miny, new.maxy, julianday(new.start_time),
+                  julianday(new.end_time),
+                  (SELECT key FROM collection_keys WHERE identifier = new.collection),
+                  (SELECT key FROM collection_keys WHERE identifier = new.collection),
+                  coalesce(new.cloud_cover, -1), coalesce(new.cloud_cover, -1))"""
+        op.execute(
+            f"""CREATE TRIGGER products_rtree_insert AFTER INSERT ON products BEGIN
+                 INSERT INTO products_rtree VALUES {row};
+               END"""
+        )
+        # (a conflict clause inside a trigger would yield to an outer UPSERT's: plain UPDATE)
+        op.execute(
             """CREATE TRIGGER products_rtree_update AFTER UPDATE OF minx, maxx, miny, maxy,
-                 start_time, end_time ON products BEGIN
+                 start_time, end_time, collection, cloud_cover ON products BEGIN
                  UPDATE products_rtree SET minx = new.minx, maxx = new.maxx, miny = new.miny,
                    maxy = new.maxy, mint = julianday(new.start_time),
-                   maxt = julianday(new.end_time) WHERE id = new.id;
+                   maxt = julianday(new.end_time),
+                   minc = (SELECT key FROM collection_keys WHERE identifier = new.collection),
+                   maxc = (SELECT key FROM collection_keys WHERE identifier = new.collection),
+                   mincl = coalesce(new.cloud_cover, -1), maxcl = coalesce(new.cloud_cover, -1)
+                 WHERE id = new.id;
                END"""
         )
         op.execute(
@@ -115,3 +146,4 @@ def downgrade() -> None:
     if bind.dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS products_rtree")
     op.drop_table("products")
+    op.drop_table("collection_keys")
