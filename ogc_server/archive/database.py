@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -62,7 +64,20 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
 
 
 def _sqlite_on_begin(conn: sa.engine.Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Writers take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that
+    # reads first cannot wait for the lock later and fails with "database is locked".
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[sa.engine.Connection]:
+    """A transaction that will write: immediate write lock on SQLite, plain on PostgreSQL."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            yield conn
 
 
 @lru_cache(maxsize=256)
@@ -101,7 +116,7 @@ def _alembic_config(connection: sa.engine.Connection) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the catalogue schema to ``revision`` (idempotent)."""
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         command.upgrade(_alembic_config(connection), revision)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
+from ogc_server.archive.database import write_transaction
 from ogc_server.archive.model import OnlineState, Product
 from ogc_server.archive.query import Compiled, ProductQuery, compile_query
 from ogc_server.archive.tables import collection_keys, products, products_rtree
@@ -85,7 +86,7 @@ class ProductStore:
         """
         row = to_row(product)
         if connection is None:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 return self._upsert(conn, row)
         return self._upsert(connection, row)
 
@@ -129,7 +130,7 @@ class ProductStore:
             written += len(chunk)
             chunk.clear()
 
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for product in items:
                 chunk.append(to_row(product))
                 if len(chunk) >= batch:
@@ -140,14 +141,14 @@ class ProductStore:
         return written
 
     def delete(self, identifier: str) -> None:
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             result = conn.execute(products.delete().where(P.identifier == identifier))
         if result.rowcount == 0:
             raise ProductNotFound(f"no product {identifier!r}", locator="identifier")
         self._stats = None
 
     def set_online_state(self, identifier: str, state: OnlineState) -> None:
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             result = conn.execute(
                 products.update()
                 .where(P.identifier == identifier)

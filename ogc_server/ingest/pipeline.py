@@ -391,16 +391,19 @@ def _remove_source(source: Path) -> None:
 _WORKER: Ingestor | None = None
 
 
-def build_ingestor(settings: Settings, **options: object) -> Ingestor:
-    from ogc_server.archive.database import create_engine
+def build_ingestor(settings: Settings, *, migrate: bool = True, **options: object) -> Ingestor:
+    """An ingestor with its own catalogue connection (one per process)."""
+    from ogc_server.archive.database import create_engine, upgrade
 
     engine = create_engine(settings.database_url, pool_size=2)
+    if migrate:
+        upgrade(engine)
     return Ingestor(settings, ProductStore(engine), LocalStorage(settings.archive_dir), **options)  # type: ignore[arg-type]
 
 
 def _init_worker(settings: Settings, options: dict[str, object]) -> None:
     global _WORKER
-    _WORKER = build_ingestor(settings, **options)
+    _WORKER = build_ingestor(settings, migrate=False, **options)
 
 
 def _work(source: Path) -> Outcome:

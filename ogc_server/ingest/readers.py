@@ -24,7 +24,7 @@ import shapely
 from lxml import etree
 from shapely import make_valid
 from shapely.errors import ShapelyError
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
@@ -52,6 +52,8 @@ __all__ = [
 
 Point = tuple[float, float]
 """(longitude, latitude) in degrees."""
+
+_WORLD = box(-180.0, -90.0, 180.0, 90.0)
 
 _NAME_SUFFIXES = (".safe", ".sen3", ".nc")
 _S1_NAME = re.compile(r"S1[A-D]_")
@@ -392,10 +394,16 @@ def _ring_to_geometry(points: list[Point]) -> tuple[BaseGeometry, str | None]:
 
 
 def _split_ring(points: list[Point]) -> list[Polygon]:
-    """Polygons covering the closed ring ``points``, cut at the antimeridian."""
+    """Polygons covering the closed ring ``points``, cut at the antimeridian.
+
+    A ring on the sphere has two sides; the footprint is the smaller one. In longitude/latitude
+    the ring is unwrapped across the antimeridian; ``pole_side`` (the integral of
+    sin(latitude) over longitude) measures the area enclosed in units where the sphere is 720.
+    """
     xs = [x for x, _ in points]
-    if not any(abs(b - a) > 180.0 for a, b in zip(xs, xs[1:], strict=False)):
-        return [_polygon(points)]
+    crosses = any(abs(b - a) > 180.0 for a, b in zip(xs, xs[1:], strict=False))
+    if not crosses and max(xs) - min(xs) <= 180.0:
+        return [_polygon(points)]  # less than a hemisphere: the plain polygon
     net = 0.0
     twice_area = 0.0
     pole_side = 0.0
@@ -415,13 +423,23 @@ def _split_ring(points: list[Point]) -> list[Polygon]:
         # Counter-clockwise in unwrapped longitudes.
         if twice_area < 0:
             points = points[::-1]
-    else:
-        # The ring goes round a pole: it encloses the pole on the smaller side. Orient it so
-        # that the enclosed pole lies to its left (eastward round the north pole).
-        north = pole_side * net > 0
-        if north != (net > 0):
-            points = points[::-1]
+        pieces = _join_segments(_segments(points)) if crosses else [_polygon(points)]
+        if abs(pole_side) > 360.0:
+            # The side without the poles is more than a hemisphere: the footprint is the
+            # other side, which holds both poles (a swath over both polar caps).
+            return _complement(pieces)
+        return pieces
+    # The ring goes round a pole: it encloses the pole on the smaller side. Orient it so that
+    # the enclosed pole lies to its left (eastward round the north pole).
+    north = pole_side * net > 0
+    if north != (net > 0):
+        points = points[::-1]
     return _join_segments(_segments(points))
+
+
+def _complement(pieces: list[Polygon]) -> list[Polygon]:
+    rest = _WORLD.difference(unary_union(pieces))
+    return _polygons(rest)
 
 
 def _segments(points: list[Point]) -> list[list[Point]]:
