@@ -179,6 +179,15 @@ class Compiled:
     where: list[Any]
     order_by: list[Any]
     rtree: list[Any] = field(default_factory=list)
+    refine: Refine | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refine:
+    """An exact footprint test the store runs vectorised on the R*Tree's candidates (SQLite)."""
+
+    geometry: BaseGeometry
+    relation: str
 
 #: Conditions that make a B-tree index more selective than the R*Tree.
 _SELECTIVE = {"identifier", "tile_id", "orbit_number", "relative_orbit_number", "file_name"}
@@ -220,13 +229,21 @@ def compile_query(
         where.append(P.collection.in_(list(query.collections)))
     if query.identifiers:
         where.append(P.identifier.in_(list(query.identifiers)))
+    refine: Refine | None = None
     if query.geometry is not None:
-        where.append(spatial_condition(query.geometry, query.spatial_relation, dialect, rtree))
+        condition = spatial_condition(query.geometry, query.spatial_relation, dialect, rtree)
+        if isinstance(condition, Refine):
+            refine = condition
+        else:
+            where.append(condition)
     if query.start is not None or query.end is not None:
-        use_rtree = rtree if (query.geometry is not None or not selective) else None
-        where.append(
-            time_condition(query.start, query.end, query.time_relation, dialect, use_rtree)
-        )
+        if query.geometry is None and selective:
+            # a B-tree index (tile, orbit, id) beats the R*Tree: exact times only
+            where.append(time_condition(query.start, query.end, query.time_relation,
+                                        "postgresql"))
+        else:
+            where.append(time_condition(query.start, query.end, query.time_relation, dialect,
+                                        rtree))
     for name, value in resolved.items():
         where.append(attribute_condition(name, value))
     if query.text:
@@ -243,7 +260,7 @@ def compile_query(
         order_by.append(P.identifier.asc())
     if rtree:
         rtree.extend(_rtree_refinements(query, resolved, collection_keys or {}))
-    return Compiled(where=where, order_by=order_by, rtree=rtree or [])
+    return Compiled(where=where, order_by=order_by, rtree=rtree or [], refine=refine)
 
 
 def _rtree_refinements(
@@ -388,6 +405,9 @@ def _sqlite_spatial(
     if relation == "contains":
         mx, my, xx, xy = geometry.bounds
         boxes = [sa.and_(rt.minx <= mx, rt.maxx >= xx, rt.miny <= my, rt.maxy >= xy)]
+        if rtree is not None:
+            rtree.append(boxes[0])
+            return Refine(geometry, relation)
         exact = sa.func.ogc_contains(P.footprint, query_wkb) == 1
     else:
         boxes = [
@@ -395,6 +415,10 @@ def _sqlite_spatial(
             for b in (p.bounds for p in parts)
         ]
         rectangles = _is_rectangles(geometry)
+        if rtree is not None and len(boxes) == 1 and not rectangles:
+            # every candidate needs the exact test: the store runs it vectorised
+            rtree.append(boxes[0])
+            return Refine(geometry, relation)
         if relation == "within":
             exact = (sa.or_(*[_bbox_inside(b) for b in rectangles]) if rectangles
                      else sa.func.ogc_within(P.footprint, query_wkb) == 1)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -220,6 +221,8 @@ class ProductStore:
             sa.select(*columns).select_from(joined).where(*compiled.rtree, *compiled.where)
             .order_by(*compiled.order_by).limit(max(query.limit, 1)).offset(query.offset)
         )
+        if compiled.refine is not None:
+            return self._query_refined(conn, joined, compiled, query)
         hits = conn.execute(page).all()
         total = hits[0][1] if (hits and query.count) else None
         if query.count and total is None:
@@ -232,6 +235,34 @@ class ProductStore:
             return [], total
         rows = {r.id: r._mapping for r in conn.execute(sa.select(products).where(P.id.in_(ids)))}
         return [rows[i] for i in ids], total
+
+    def _query_refined(self, conn: sa.engine.Connection, joined: Any, compiled: Compiled,
+                       query: ProductQuery) -> tuple[list[Any], int | None]:
+        """Every candidate in order, the exact footprint test vectorised, then the page."""
+        assert compiled.refine is not None
+        stmt = (
+            sa.select(P.id, P.footprint).select_from(joined)
+            .where(*compiled.rtree, *compiled.where).order_by(*compiled.order_by)
+        )
+        candidates = conn.execute(stmt).all()
+        if not candidates:
+            return [], 0
+        ids = np.fromiter((c[0] for c in candidates), dtype=np.int64, count=len(candidates))
+        footprints = shapely.from_wkb([c[1] for c in candidates])
+        geometry = compiled.refine.geometry
+        shapely.prepare(geometry)
+        relation = compiled.refine.relation
+        if relation == "within":
+            mask = shapely.contains(geometry, footprints)
+        elif relation == "contains":
+            mask = shapely.contains(footprints, geometry)
+        else:
+            mask = shapely.intersects(geometry, footprints)
+        matched = ids[mask]
+        page_ids = [int(i) for i in matched[query.offset: query.offset + query.limit]]
+        rows = {r.id: r._mapping for r in conn.execute(
+            sa.select(products).where(P.id.in_(page_ids)))} if page_ids else {}
+        return [rows[i] for i in page_ids], int(matched.size) if query.count else None
 
     def collection_keys(self) -> dict[str, int]:
         """Collection identifier -> the R*Tree's collection axis (SQLite)."""

@@ -1,8 +1,10 @@
 """Sentinel-2 MSI products (SAFE, compact naming): the product metadata file
 ``MTD_MSIL1C.xml`` / ``MTD_MSIL2A.xml`` (found case-insensitively).
 
-The folder name must be the ``PRODUCT_URI`` the metadata states. ``resolution`` is 10 m (the
-finest MSI bands); ``snow_cover`` is stated by Level-2A products only.
+The identifier is the ``PRODUCT_URI`` the metadata states. The folder name must agree with it
+in every field it carries; a folder name without the ``_Nxxxx`` baseline token is accepted.
+``resolution`` is 10 m (the finest MSI bands); ``snow_cover`` is stated by Level-2A products
+only.
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ RESOLUTION = 10.0
 """Ground sampling distance of the finest MSI bands (B02, B03, B04, B08), metres."""
 
 _NAME = re.compile(
-    r"(?P<mission>S2[A-D])_MSI(?P<level>L1C|L2A)_(?P<start>\d{8}T\d{6})_N(?P<baseline>\d{4})_"
-    r"R(?P<orbit>\d{3})_T(?P<tile>\d{2}[A-Z]{3})_(?P<discriminator>\d{8}T\d{6})"
+    r"(?P<mission>S2[A-D])_MSI(?P<level>L1C|L2A)_(?P<start>\d{8}T\d{6})"
+    r"(?:_N(?P<baseline>\d{4}))?_R(?P<orbit>\d{3})_T(?P<tile>\d{2}[A-Z]{3})_(?P<discriminator>\d{8}T\d{6})"
 )
-_PREFIX = re.compile(r"S2[A-D]_MSI(?P<level>L1C|L2A)_")
+"""Compact product name; the ``_Nxxxx`` baseline token may be missing from a folder name."""
 _DATATAKE = re.compile(
     r"G(?P<mission>S2[A-D])_(?P<start>\d{8}T\d{6})_(?P<orbit>\d{6})_N(?P<pb>[\d.]+)"
 )
@@ -108,19 +110,25 @@ def _metadata_file(path: Path, level: str) -> Path:
 
 
 def _read(path: Path, name: str) -> Product:
-    prefix = _PREFIX.match(name)
-    if prefix is None:
-        raise invalid(name, "not a Sentinel-2 product name (S2x_MSIL1C_... or S2x_MSIL2A_...)")
-    root = read_xml(_metadata_file(path, prefix["level"]))
+    folder = _NAME.fullmatch(name)
+    if folder is None:
+        raise invalid(
+            name, "not a Sentinel-2 product name (S2x_MSIL1C|L2A_start_Nxxxx_Rxxx_Txxxxx_...)"
+        )
+    root = read_xml(_metadata_file(path, folder["level"]))
     uri = _one(_X_URI, root)
     if uri is None:
         raise invalid(name, "metadata states no PRODUCT_URI")
-    if product_name(uri) != name:
-        raise invalid(name, f"folder name disagrees with the metadata's PRODUCT_URI {uri!r}")
-    match = _NAME.fullmatch(name)
-    if match is None:
+    identifier = product_name(uri)
+    match = _NAME.fullmatch(identifier)
+    if match is None or match["baseline"] is None:
+        raise invalid(name, f"the metadata's PRODUCT_URI {uri!r} is not a Sentinel-2 name")
+    differing = [k for k, v in folder.groupdict().items() if v is not None and v != match[k]]
+    if differing:
         raise invalid(
-            name, "not a Sentinel-2 product name (S2x_MSIL1C|L2A_start_Nxxxx_Rxxx_Txxxxx_...)"
+            name,
+            f"folder name disagrees with the metadata's PRODUCT_URI {uri!r} "
+            f"({', '.join(differing)})",
         )
 
     product_type = _one(_X_TYPE, root)
@@ -181,7 +189,7 @@ def _read(path: Path, name: str) -> Product:
         "image_files": image_files,
     }
     return Product(
-        identifier=name,
+        identifier=identifier,
         platform="Sentinel-2",
         platform_serial_identifier=serial,
         instrument="MSI",

@@ -22,7 +22,6 @@ S4_GRDH = S1 / "S1C_S4_GRDH_1SDH_20250118T171404_20250118T171421_000638_000538_4
 IW_SLC = S1 / "S1B_IW_SLC__1SDV_20210401T052622_20210401T052650_026269_032297_EFA4.SAFE"
 EW_GRDM = S1 / "S1A_EW_GRDM_1SDH_20221130T014342_20221130T014446_046117_058549_BB15.SAFE"
 WV_SLC = S1 / "S1B_WV_SLC__1SSV_20210403T083025_20210403T084452_026300_032390_D542.SAFE"
-LEGACY_SL1 = S1 / "S1A_IW_SL1__1_SH_20141031T095929_20141031T100002_003072_003842_91FC.SAFE"
 MALFORMED = S1 / "_malformed" / "S1A_IW_GRDH_1SDV_20230310T075746_manifest.safe-with-trailing-junk"
 
 
@@ -133,12 +132,16 @@ def test_incidence_angles_need_every_swath(tmp_path: Path) -> None:
     assert p.resolution == 10.0  # SM GRD high resolution pixel spacing (table)
 
 
-def test_legacy_intermediate_product_name_is_rejected() -> None:
+def test_intermediate_product_type_in_the_name_is_rejected(tmp_path: Path) -> None:
+    # Level-1 intermediate products ("SL1") are not distributed; the manifest says GRD.
+    renamed = tmp_path / IW_GRDH.name.replace("_GRDH_1SDV_", "_SL1__1_DV_")
+    shutil.copytree(IW_GRDH, renamed)
     with pytest.raises(InvalidProduct) as info:
-        sentinel1.read(LEGACY_SL1)
+        sentinel1.read(renamed)
     message = str(info.value)
     assert "product name disagrees with the manifest" in message
-    assert "'SL1' vs manifest 'SLC'" in message
+    assert "product type 'SL1' is not one of SLC, GRD, OCN" in message
+    assert "'SL1' vs manifest 'GRD'" in message
 
 
 def test_trailing_junk_after_the_manifest_is_rejected(tmp_path: Path) -> None:
@@ -177,7 +180,9 @@ def test_missing_orbit_number_is_a_reason_not_a_crash(tmp_path: Path) -> None:
     product = tmp_path / IW_GRDH.name
     shutil.copytree(IW_GRDH, product)
     manifest = product / "manifest.safe"
-    text = manifest.read_text().replace('<safe:orbitNumber type="start">39156</safe:orbitNumber>', "")
+    text = manifest.read_text().replace(
+        '<safe:orbitNumber type="start">39156</safe:orbitNumber>', ""
+    )
     manifest.write_text(text)
     with pytest.raises(InvalidProduct, match="absolute orbit number is missing"):
         sentinel1.read(product)

@@ -40,9 +40,13 @@ WST = S3 / (
     "S3B_SL_2_WST____20210419T051754_20210419T065853_20210420T160434_"
     "6059_051_247______MAR_O_NT_003.SEN3"
 )
-SRA_ZIP = S3 / "zipped" / (
-    "S3A_SR_1_SRA____20230309T204558_20230309T204623_20230309T225028_"
-    "0024_096_214______PS1_O_NR_004.zip"
+SRA_ZIP = (
+    S3
+    / "zipped"
+    / (
+        "S3A_SR_1_SRA____20230309T204558_20230309T204623_20230309T225028_"
+        "0024_096_214______PS1_O_NR_004.zip"
+    )
 )
 
 
@@ -78,7 +82,11 @@ def test_olci_level1_frame() -> None:
 
 def test_slstr_level2_lst() -> None:
     p = sentinel3.read(LST)
-    assert (p.instrument, p.product_type, p.processing_level) == ("SLSTR", "SL_2_LST___", "Level-2")
+    assert (p.instrument, p.product_type, p.processing_level) == (
+        "SLSTR",
+        "SL_2_LST___",
+        "Level-2",
+    )
     assert p.start == utc(2021, 5, 10, 0, 29, 54, 660731)
     assert p.end == utc(2021, 5, 10, 0, 32, 54, 660731)
     assert (p.orbit_number, p.relative_orbit_number, p.frame) == (27224, 301, 5760)
@@ -121,7 +129,11 @@ def test_half_orbit_over_the_north_pole() -> None:
     assert (p.platform_serial_identifier, p.product_type) == ("B", "OL_1_ERR___")
     assert p.start == utc(2021, 8, 31, 20, 1, 47, 783025)
     assert p.end == utc(2021, 8, 31, 20, 46, 0, 217707)
-    assert (p.orbit_number, p.relative_orbit_number, p.orbit_direction) == (17454, 242, "ASCENDING")
+    assert (p.orbit_number, p.relative_orbit_number, p.orbit_direction) == (
+        17454,
+        242,
+        "ASCENDING",
+    )
     assert p.resolution == 1200.0
     assert isinstance(p.footprint, MultiPolygon) and p.footprint.is_valid
     west, south, east, north = p.footprint.bounds

@@ -8,14 +8,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry import Point, Polygon
 
 from ogc_server.errors import InvalidProduct
 from ogc_server.ingest import sentinel5p
 
 NC = Path(__file__).resolve().parent.parent / "data" / "samples" / "sentinel5p" / "nc"
 NO2 = NC / "S5P_OFFL_L2__NO2____20200303T013547_20200303T031717_12367_01_010302_20200306T053815.nc"
-O3_TCL = NC / "S5P_OFFL_L2__O3_TCL_20200303T120623_20200309T125248_12373_01_010108_20200318T000106.nc"
+O3_TCL = (
+    NC / "S5P_OFFL_L2__O3_TCL_20200303T120623_20200309T125248_12373_01_010108_20200318T000106.nc"
+)
 
 
 def utc(*args: int) -> datetime:
@@ -44,13 +46,17 @@ def test_level2_orbit_swath() -> None:
     assert p.extra["product_doi"] == "10.5270/S5P-s4ljg54"
     assert p.extra["dayside_equator_crossing_longitude"] == 165.46729
     json.dumps(p.extra)
-    # the EOP footprint crosses the antimeridian: split, valid, not a band round the globe
-    assert isinstance(p.footprint, MultiPolygon) and p.footprint.is_valid
-    west, south, east, north = p.footprint.bounds
-    assert (west, east) == (-180.0, 180.0)
-    assert (south, north) == (-85.99168, 86.48782)
+    # The day-side swath of the EOP footprint runs over both polar caps and crosses the
+    # antimeridian: the footprint is the swath (the smaller side of the ring), holding both
+    # poles, not the rest of the globe.
+    assert p.footprint.is_valid
+    assert p.footprint.bounds == (-180.0, -90.0, 180.0, 90.0)
     assert p.footprint.intersects(Point(46.37023, 67.30902))  # first vertex of the posList
+    assert p.footprint.contains(Point(165.0, 0.0))  # near the dayside equator crossing
+    assert p.footprint.contains(Point(0.0, 89.9)) and p.footprint.contains(Point(0.0, -89.9))
     assert not p.footprint.intersects(Point(0.0, 0.0))
+    assert not p.footprint.intersects(Point(-90.0, 30.0))
+    assert p.footprint.area < 0.25 * 360 * 180
 
 
 def test_gridded_level2_product_read_through_hdf5() -> None:

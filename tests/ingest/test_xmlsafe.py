@@ -16,7 +16,9 @@ MANIFEST = (
     / "manifest.safe"
 )
 MALFORMED = (
-    SAMPLES / "sentinel1" / "_malformed"
+    SAMPLES
+    / "sentinel1"
+    / "_malformed"
     / "S1A_IW_GRDH_1SDV_20230310T075746_manifest.safe-with-trailing-junk"
 )
 

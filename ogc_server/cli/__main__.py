@@ -1,0 +1,3 @@
+from ogc_server.cli import main
+
+main()
