@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class OgcServerError(Exception):
-    """Root of the project's errors. ``user_msg`` is safe to show a client; ``str()`` is for logs."""
+    """Root of the project's errors. ``user_msg`` is safe to show a client; ``str()`` logs."""
 
     def __init__(self, msg: str, *, user_msg: str | None = None, locator: str | None = None):
         super().__init__(msg)

@@ -156,7 +156,7 @@ class Settings(_Model):
 
 
 def default_config_path() -> Path:
-    """``$OGC_SERVER_CONFIG``, else ``./config/ogc-server.yml``, else the one beside the package."""
+    """``$OGC_SERVER_CONFIG``, else ``./config/ogc-server.yml``, else the repository's."""
     env = os.environ.get(ENV_CONFIG)
     if env:
         return Path(env)

@@ -87,7 +87,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = request.getfixturevalue("postgres_url")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS products, collection_keys, alembic_version CASCADE"))
+        conn.execute(sa.text(
+            "DROP TABLE IF EXISTS products, collection_keys, alembic_version CASCADE"))
     engine.dispose()
     yield url
 

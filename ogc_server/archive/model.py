@@ -16,7 +16,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 
-class OnlineState(str, enum.Enum):
+class OnlineState(enum.StrEnum):
     """Where the product's data is: on disk, being reloaded, or only in the long-term archive."""
 
     ONLINE = "online"
@@ -24,7 +24,7 @@ class OnlineState(str, enum.Enum):
     OFFLINE = "offline"
 
 
-class OrbitDirection(str, enum.Enum):
+class OrbitDirection(enum.StrEnum):
     ASCENDING = "ASCENDING"
     DESCENDING = "DESCENDING"
 
@@ -46,14 +46,14 @@ class Product:
     instrument: str
     """``SAR-C``, ``MSI``, ``OLCI``, ``SLSTR``, ``SYNERGY``, ``TROPOMI``."""
     product_type: str
-    """Mission product type as in the name, e.g. ``S2MSI1C``, ``GRD``, ``OL_1_EFR___``, ``L2__NO2___``."""
+    """Mission product type, e.g. ``S2MSI1C``, ``GRD``, ``OL_1_EFR___``, ``L2__NO2___``."""
     processing_level: str
     """``Level-1``, ``Level-1C``, ``Level-2A``, ``Level-2`` ..."""
     start: datetime
     end: datetime
     footprint: BaseGeometry
     sensor_mode: str | None = None
-    """S1: ``IW``/``EW``/``SM``/``WV``; S2: ``INS-NOBS``; S3: ``Earth Observation``; S5P: ``STANDARD``."""
+    """S1: ``IW``/``EW``/``SM``/``WV``; S2: ``INS-NOBS``; S3: ``Earth Observation``."""
     creation_date: datetime | None = None
     """When the ground segment generated the product."""
     orbit_number: int | None = None

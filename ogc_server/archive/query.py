@@ -252,15 +252,20 @@ def compile_query(
         from ogc_server.archive.filters import compile_filter
 
         where.append(compile_filter(query.filter, dialect))
-    order_by = []
-    for name, ascending in query.sort:
-        column = COLUMNS[resolve_name(name)]
-        order_by.append(column.asc() if ascending else column.desc())
-    if not any(resolve_name(n) == "identifier" for n, _ in query.sort):
-        order_by.append(P.identifier.asc())
+    order_by = _order_by(query.sort)
     if rtree:
         rtree.extend(_rtree_refinements(query, resolved, collection_keys or {}))
     return Compiled(where=where, order_by=order_by, rtree=rtree or [], refine=refine)
+
+
+def _order_by(sort: Sequence[tuple[str, bool]]) -> list[Any]:
+    order_by = []
+    for name, ascending in sort:
+        column = COLUMNS[resolve_name(name)]
+        order_by.append(column.asc() if ascending else column.desc())
+    if not any(resolve_name(n) == "identifier" for n, _ in sort):
+        order_by.append(P.identifier.asc())  # a stable order for paging
+    return order_by
 
 
 def _rtree_refinements(
@@ -313,34 +318,24 @@ def time_condition(
     end = _utc(end) if end else None
     if start and end and start > end:
         raise InvalidQuery("the start of the time window is after its end", locator="startDate")
-    parts: list[Any] = []
-    if relation == "intersects":
-        if end is not None:
-            parts.append(P.start_time <= end)
-        if start is not None:
-            parts.append(P.end_time >= start)
-    elif relation == "during":
-        if start is not None:
-            parts.append(P.start_time >= start)
-        if end is not None:
-            parts.append(P.end_time <= end)
-    elif relation == "contains":
-        if start is not None:
-            parts.append(P.start_time <= start)
-        if end is not None:
-            parts.append(P.end_time >= end)
-    elif relation == "equals":
-        if start is not None:
-            parts.append(P.start_time == start)
-        if end is not None:
-            parts.append(P.end_time == end)
-    else:  # disjoint
+    if relation == "disjoint":
         alternatives = []
         if start is not None:
             alternatives.append(P.end_time < start)
         if end is not None:
             alternatives.append(P.start_time > end)
         return sa.or_(*alternatives)
+    # (column compared with the query's start, with its end) per relation
+    first, second = {
+        "intersects": ((P.end_time, "ge"), (P.start_time, "le")),
+        "during": ((P.start_time, "ge"), (P.end_time, "le")),
+        "contains": ((P.start_time, "le"), (P.end_time, "ge")),
+        "equals": ((P.start_time, "eq"), (P.end_time, "eq")),
+    }[relation]
+    parts: list[Any] = []
+    for (column, op), bound in ((first, start), (second, end)):
+        if bound is not None:
+            parts.append(getattr(column, f"__{op}__")(bound))
     if dialect == "sqlite" and relation in {"intersects", "during"}:
         rt = products_rtree.c
         box_parts = []

@@ -108,7 +108,9 @@ class LocalStorage:
 
     # Placement (two-phase with the catalogue) ---------------------------------------------------
 
-    def place(self, staging: Path, relative: str, identifier: str, checksum: str | None) -> Placement:
+    def place(
+        self, staging: Path, relative: str, identifier: str, checksum: str | None
+    ) -> Placement:
         """Move ``staging`` to its final folder; call :meth:`settle` after the catalogue commit."""
         final = self.product_dir(relative)
         token = staging.name

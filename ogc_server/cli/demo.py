@@ -47,7 +47,8 @@ def build_demo(settings: Settings, *, products: int, seed: int, workers: int) ->
 @click.command("demo")
 @click.option("--products", "-n", type=click.IntRange(1, 100_000), default=200,
               help="How many products (default 200).")
-@click.option("--seed", type=int, default=1, help="Seed: the same N and seed give the same archive.")
+@click.option("--seed", type=int, default=1,
+              help="Seed: the same N and seed give the same archive.")
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=None)
 @pass_context
 def command(ctx: Context, products: int, seed: int, workers: int | None) -> None:

@@ -14,6 +14,7 @@ gridded products without one get the bounds of their latitude/longitude grid.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import warnings
@@ -50,6 +51,21 @@ _GLOBAL = "NC_GLOBAL#"
 _HDF5_GRANULE = "METADATA_GRANULE_DESCRIPTION_"
 _HDF5_ESA = "METADATA_ESA_METADATA_earth_explorer_header_fixed_header_"
 _GRIDS = (("latitude_ccd", "longitude_ccd"), ("latitude", "longitude"))
+
+
+class _AxisNoise(logging.Filter):
+    """Drops GDAL's notes that a swath dimension is not a longitude/latitude axis: true for
+    every Sentinel-5P file and of no use in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            "is not a Longitude/X dimension" in message
+            or "is not a Latitude/Y dimension" in message
+        )
+
+
+logging.getLogger("rasterio._env").addFilter(_AxisNoise())
 
 
 @dataclass

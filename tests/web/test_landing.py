@@ -20,7 +20,8 @@ from tests.web.server import running
 def app_url(settings: Settings):
     services = build_services(settings)
     services.store.upsert_many(product(i) for i in range(5))
-    services.store.upsert(product(9, identifier="S1A_GRD_X", collection="EOP:CODE-DE:S1_SAR_L1_GRD"))
+    services.store.upsert(product(9, identifier="S1A_GRD_X",
+                                  collection="EOP:CODE-DE:S1_SAR_L1_GRD"))
     with running(build_application(settings, services)) as url:
         yield url
     services.engine.dispose()
