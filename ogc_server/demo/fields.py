@@ -14,17 +14,21 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (uint64 in, uint64 out)."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * _M1
+    h = h ^ (h >> np.uint64(27))
+    h = h * _M2
+    return h ^ (h >> np.uint64(31))
+
+
 def _hash(ix: np.ndarray, iy: np.ndarray, seed: int) -> np.ndarray:
-    """splitmix64 of the lattice coordinates: uniform in [0, 1)."""
+    """Uniform [0, 1) value of integer lattice points (nested splitmix64)."""
     with np.errstate(over="ignore"):
-        h = (ix.astype(np.int64).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-             ^ iy.astype(np.int64).astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-             ^ np.uint64(seed & 0xFFFFFFFFFFFFFFFF) * np.uint64(0x165667B19E3779F9))
-        h ^= h >> np.uint64(30)
-        h *= _M1
-        h ^= h >> np.uint64(27)
-        h *= _M2
-        h ^= h >> np.uint64(31)
+        key = _mix(iy.astype(np.int64).astype(np.uint64)
+                   + np.uint64(seed & 0xFFFFFFFFFFFFFFFF) * np.uint64(0x9E3779B97F4A7C15))
+        h = _mix(ix.astype(np.int64).astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F) + key)
     return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 

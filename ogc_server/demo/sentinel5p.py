@@ -208,6 +208,7 @@ def _metadata(spec: ProductSpec, footprint_text: str, bounds: tuple[float, float
         "date_created": spec.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "date_modified": spec.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "eop:orbitNumber": str(spec.orbit),
+        "orbit": int(spec.orbit or 0),
         "gml:posList": footprint_text,
         "eop:identifier": spec.identifier,
         "eop:processingDate": spec.created.strftime("%Y-%m-%d"),

@@ -39,6 +39,7 @@ __all__ = [
     "invalid",
     "latlon_commas",
     "latlon_pairs",
+    "name_time",
     "parse_time",
     "product_name",
     "read_product",
@@ -46,6 +47,7 @@ __all__ = [
     "reading",
     "relative_href",
     "safe_root_in_zip",
+    "same_second",
     "to_float",
     "to_int",
 ]
@@ -61,6 +63,7 @@ _S2_NAME = re.compile(r"S2[A-D]_MSI")
 _S3_NAME = re.compile(r"S3[A-D]_")
 _S5P_NAME = re.compile(r"S5P_")
 _S2_METADATA = ("MTD_MSIL1C.xml", "MTD_MSIL2A.xml")
+_DRIVE = re.compile(r"[A-Za-z]:")
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,7 +145,7 @@ def safe_root_in_zip(names: list[str]) -> str:
         member = raw.replace("\\", "/")
         if not member or member in ("/", "./"):
             raise invalid("zip", f"member {raw!r} has no name")
-        if member.startswith("/") or re.match(r"[A-Za-z]:", member):
+        if member.startswith("/") or _DRIVE.match(member):
             raise invalid("zip", f"member {raw!r} is an absolute path")
         parts = [p for p in member.split("/") if p not in ("", ".")]
         if not parts:
@@ -226,12 +229,12 @@ def read_xml(path: Path, what: str | None = None) -> etree._Element:
 # Values
 
 
-def parse_time(text: str | None, what: str) -> datetime:
+def parse_time(text: object, what: str) -> datetime:
     """A timezone-aware UTC datetime from ISO 8601 (``Z``, offset or none = UTC), the
     Earth Explorer ``UTC=`` form or the compact ``YYYYMMDDTHHMMSS`` form."""
-    if text is None or not text.strip():
+    if text is None or not str(text).strip():
         raise ValueError(f"{what} is missing")
-    value = text.strip()
+    value = str(text).strip()
     if value.startswith("UTC="):
         value = value[4:]
     try:
@@ -247,6 +250,7 @@ def parse_time(text: str | None, what: str) -> datetime:
 
 
 def to_int(text: str | None, what: str) -> int:
+    """An integer metadata value; ``what`` names it in the error."""
     if text is None or not text.strip():
         raise ValueError(f"{what} is missing")
     try:
@@ -256,6 +260,7 @@ def to_int(text: str | None, what: str) -> int:
 
 
 def to_float(text: str | None, what: str) -> float:
+    """A finite number metadata value; ``what`` names it in the error."""
     if text is None or not text.strip():
         raise ValueError(f"{what} is missing")
     try:
@@ -268,16 +273,19 @@ def to_float(text: str | None, what: str) -> float:
 
 
 def check_period(start: datetime, end: datetime) -> None:
+    """Refuse a period that ends before it starts."""
     if start > end:
         raise ValueError(f"start {start.isoformat()} is after end {end.isoformat()}")
 
 
-def same_second(name_time: datetime, metadata_time: datetime) -> bool:
-    """Whether a time from a product name (whole seconds, truncated or rounded) matches."""
-    return abs((metadata_time - name_time).total_seconds()) <= 1.0
+def same_second(from_name: datetime, from_metadata: datetime) -> bool:
+    """Whether a time of a product name (whole seconds, truncated or rounded) matches the
+    metadata's."""
+    return abs((from_metadata - from_name).total_seconds()) <= 1.0
 
 
 def name_time(text: str) -> datetime:
+    """A ``YYYYMMDDTHHMMSS`` time of a product name, UTC."""
     return datetime.strptime(text, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
 
 
@@ -320,7 +328,9 @@ def footprint(
     """A valid (Multi)Polygon in lon/lat from one or more exterior rings of (lon, lat) points.
 
     Rings that cross the antimeridian are split at +-180 degrees into a MultiPolygon; rings
-    that go round a pole are closed along the pole. A ring that is not a valid polygon in
+    that go round a pole are closed along the pole; the footprint is always the smaller side
+    of a ring (a swath over both polar caps holds both poles). A ring that is not a valid
+    polygon in
     lon/lat is re-read with great-circle edges (how footprints are computed); if it is still
     invalid a :class:`ValueError` names the defect, unless ``repair_self_overlap`` allows
     merging a ring that overlaps itself (full-orbit swaths).

@@ -12,6 +12,7 @@ an SLC (:data:`SLC_RESOLUTION`; SLC pixel spacing is in slant range).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -292,8 +293,8 @@ def _check_name(
     product_type: str,
     mode: str,
     swaths: list[str],
-    start: Any,
-    end: Any,
+    start: datetime,
+    end: datetime,
     orbit: int,
     datatake: int | None,
     channels: list[str],

@@ -102,15 +102,14 @@ def _read(path: Path, name: str) -> Product:
     if mission and mission.upper() != "S5P":
         raise invalid(name, f"metadata names mission {mission!r}, not S5P")
 
-    phenomenon = (meta.eop or {}).get("om:phenomenonTime") or {}
     start = parse_time(
-        phenomenon.get("gml:beginPosition")
+        _dig(meta.eop, "om:phenomenonTime", "gml:beginPosition")
         or attrs.get("time_coverage_start")
         or meta.granule.get("GranuleStart"),
         "time_coverage_start",
     )
     end = parse_time(
-        phenomenon.get("gml:endPosition")
+        _dig(meta.eop, "om:phenomenonTime", "gml:endPosition")
         or attrs.get("time_coverage_end")
         or meta.granule.get("GranuleEnd"),
         "time_coverage_end",
@@ -174,29 +173,31 @@ def _read(path: Path, name: str) -> Product:
     )
 
 
+def _dig(document: Any, *keys: str) -> Any:
+    """``document[k1][k2]...`` or None where the JSON has another shape."""
+    for key in keys:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document
+
+
 def _eop_orbit(eop: dict[str, Any] | None) -> str | None:
-    if not eop:
-        return None
-    procedure = eop.get("om:procedure") or {}
-    params = procedure.get("eop:acquisitionParameters") or {}
-    value = params.get("eop:orbitNumber")
+    value = _dig(eop, "om:procedure", "eop:acquisitionParameters", "eop:orbitNumber")
     return str(value) if value not in (None, "") else None
 
 
 def _footprint(meta: _Metadata) -> Any:
-    if meta.eop:
-        feature = meta.eop.get("om:featureOfInterest") or {}
-        extent = feature.get("eop:multiExtentOf") or {}
-        members = extent.get("gml:surfaceMembers") or {}
-        if isinstance(members, dict):
-            members = [members]
-        rings = []
-        for member in members:
-            pos = ((member or {}).get("gml:exterior") or {}).get("gml:posList")
-            if pos:
-                rings.append(latlon_pairs(str(pos), "EOP footprint posList"))
-        if rings:
-            return footprint(rings)
+    members = _dig(meta.eop, "om:featureOfInterest", "eop:multiExtentOf", "gml:surfaceMembers")
+    if isinstance(members, dict):
+        members = [members]
+    rings = []
+    for member in members if isinstance(members, list) else []:
+        pos = _dig(member, "gml:exterior", "gml:posList")
+        if pos:
+            rings.append(latlon_pairs(str(pos), "EOP footprint posList"))
+    if rings:
+        return footprint(rings)
     if meta.grid_bounds is not None:
         west, south, east, north = meta.grid_bounds
         return Polygon([(west, south), (east, south), (east, north), (west, north), (west, south)])
@@ -244,11 +245,11 @@ def _from_netcdf(dataset: Any) -> _Metadata:
     attributes = {k[len(_GLOBAL) :]: v for k, v in tags.items() if k.startswith(_GLOBAL)}
     domains = set(dataset.tag_namespaces())
     esa_doc = _json_domain(dataset, "json:ESA_METADATA", domains) or {}
-    header = (esa_doc.get("earth_explorer_header") or {}).get("fixed_header") or {}
-    esa = dict(header)
-    source = header.get("source")
-    if isinstance(source, dict) and "Creation_Date" in source:
-        esa["Creation_Date"] = source["Creation_Date"]
+    header = _dig(esa_doc, "earth_explorer_header", "fixed_header")
+    esa = dict(header) if isinstance(header, dict) else {}
+    created = _dig(header, "source", "Creation_Date")
+    if created:
+        esa["Creation_Date"] = created
     return _Metadata(
         attributes=attributes,
         granule=_json_domain(dataset, "json:GRANULE_DESCRIPTION", domains) or {},

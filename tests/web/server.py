@@ -19,10 +19,21 @@ def running(application: Any, threads: int = 4) -> Iterator[str]:
         port = probe.getsockname()[1]
     server = create_server(application, host="127.0.0.1", port=port, threads=threads,
                            ident="ogc-server-test")
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):
+            if not stopping.is_set():  # closing the socket under select() is expected
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        stopping.set()
+        server.task_dispatcher.shutdown()
         server.close()
         thread.join(timeout=5)
