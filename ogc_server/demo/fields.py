@@ -51,7 +51,8 @@ def value_noise(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     return top + (bottom - top) * sy
 
 
-def fbm(x: np.ndarray, y: np.ndarray, seed: int, octaves: int = 4, gain: float = 0.5) -> np.ndarray:
+def fbm(x: np.ndarray, y: np.ndarray, seed: int, octaves: int = 4,
+        gain: float = 0.5) -> np.ndarray:
     """Fractal sum of ``octaves`` value-noise layers, normalised to [0, 1]."""
     total = np.zeros(np.broadcast(x, y).shape)
     amplitude = 1.0

@@ -58,7 +58,7 @@ SLC = {
     "orbit": "026269",
     "datatake": "032297",
     "crc": "EFA4",
-    "sl1": (),
+    "sl1": ("20210401T052622", "20210401T052652"),
     "kind": "slc",
 }
 NSSDC = {"S1A": "2014-016A", "S1B": "2016-025A", "S1C": "2024-235A"}
@@ -251,10 +251,11 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
             tokens[old] = compact(spec.end - timedelta(seconds=1)).lower()
     files_written = False
     if spec.product_type == "GRD":
-        _write_grd_data(spec, root, raster_scale, tokens, delta)
+        _write_grd_data(spec, root, raster_scale, delta)
         files_written = True
 
-    man = templating.load(f"{tpl['dir']}/manifest.safe")
+    man_template = f"{tpl['dir']}/manifest.safe"
+    man = templating.load(man_template)
     templating.replace_tokens(man, tokens)
     templating.shift_times(man, delta)
     sat = _satellite(spec)
@@ -282,7 +283,7 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
         _level2(man)
     if files_written:
         update_data_objects(man, root)
-    templating.write(man, root / "manifest.safe")
+    templating.write(man, root / "manifest.safe", man_template)
     return root
 
 
@@ -302,7 +303,7 @@ def _level2(man: etree._ElementTree) -> None:
 
 
 def _write_grd_data(spec: ProductSpec, root: Path, raster_scale: float,
-                    tokens: dict[str, str], delta: timedelta) -> None:
+                    delta: timedelta) -> None:
     lines = max(16, int(round(LINES * raster_scale)))
     samples = max(16, int(round(SAMPLES * raster_scale)))
     grid = geolocation_grid(spec, lines, samples)
@@ -315,10 +316,11 @@ def _write_grd_data(spec: ProductSpec, root: Path, raster_scale: float,
                 f"{n['datatake']}-{index:03d}")
         tiff = root / "measurement" / f"{stem}.tiff"
         _write_tiff(tiff, amplitude[pol], grid, spec)
-        ann = templating.load(f"{GRD['dir']}/{GRD['annotation']}")
+        ann_template = f"{GRD['dir']}/{GRD['annotation']}"
+        ann = templating.load(ann_template)
         templating.shift_times(ann, delta)
         _annotation(ann, spec, pol, index, grid, lines, samples, heading, amplitude[pol])
-        templating.write(ann, root / "annotation" / f"{stem}.xml")
+        templating.write(ann, root / "annotation" / f"{stem}.xml", ann_template)
 
 
 def _write_tiff(path: Path, data: np.ndarray, grid: dict[str, np.ndarray],

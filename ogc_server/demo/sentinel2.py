@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from affine import Affine
 from lxml import etree
-from rasterio.transform import from_origin
 
 from ogc_server.archive.model import Region
 from ogc_server.demo import fields, mgrs, templating
@@ -17,7 +17,6 @@ from ogc_server.demo.orbits import FLEET, Orbit
 from ogc_server.demo.spec import (
     ProductSpec,
     classify,
-    crc_hex,
     crosses_antimeridian,
     polygon,
     random_point,
@@ -235,7 +234,7 @@ def _write_jp2(path: Path, data: np.ndarray, t: mgrs.Tile) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with rasterio.open(
         path, "w", driver="JP2OpenJPEG", width=size, height=size, count=1, dtype="uint16",
-        crs=f"EPSG:{t.epsg}", transform=from_origin(t.xmin, t.ymax, pixel, pixel),
+        crs=f"EPSG:{t.epsg}", transform=Affine(pixel, 0.0, t.xmin, 0.0, -pixel, t.ymax),
         QUALITY="100", REVERSIBLE="YES",
     ) as dst:
         dst.write(data, 1)
@@ -291,7 +290,8 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
             _write_jp2(path, _dn(refl[band], -offset), t)
 
     # tile metadata
-    tl = templating.load(f"{tpl['dir']}/GRANULE/{tpl['granule']}/MTD_TL.xml")
+    tl_template = f"{tpl['dir']}/GRANULE/{tpl['granule']}/MTD_TL.xml"
+    tl = templating.load(tl_template)
     templating.replace_tokens(tl, tokens)
     templating.shift_times(tl, delta)
     templating.set_text(tl, "SENSING_TIME", iso(tile_time, 6, "Z"))
@@ -306,10 +306,11 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
     templating.set_text(sun, "ZENITH_ANGLE", repr(round(zenith, 10)))
     templating.set_text(sun, "AZIMUTH_ANGLE", repr(round(azimuth, 10)))
     _cloud_fields(tl, spec.cloud_cover or 0.0, level2)
-    templating.write(tl, root / "GRANULE" / granule / "MTD_TL.xml")
+    templating.write(tl, root / "GRANULE" / granule / "MTD_TL.xml", tl_template)
 
     # product metadata
-    mtd = templating.load(f"{tpl['dir']}/{tpl['mtd']}")
+    mtd_template = f"{tpl['dir']}/{tpl['mtd']}"
+    mtd = templating.load(mtd_template)
     templating.replace_tokens(mtd, tokens)
     templating.shift_times(mtd, delta)
     start_text = iso(spec.start, 3, "Z")
@@ -323,10 +324,11 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
     templating.set_text(mtd, "Cloud_Coverage_Assessment", _pct(spec.cloud_cover))
     if not level2 and offset:
         _add_radiometric_offsets(mtd)
-    templating.write(mtd, root / tpl["mtd"])
+    templating.write(mtd, root / tpl["mtd"], mtd_template)
 
     # manifest
-    man = templating.load(f"{tpl['dir']}/manifest.safe")
+    man_template = f"{tpl['dir']}/manifest.safe"
+    man = templating.load(man_template)
     templating.replace_tokens(man, tokens)
     templating.shift_times(man, delta)
     templating.set_text(man, "startTime", start_text)
@@ -335,7 +337,7 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
     templating.set_text(man, "number", f"2{spec.serial}")
     templating.set_text(man, "coordinates", _pos_list(spec))
     update_data_objects(man, root)
-    templating.write(man, root / "manifest.safe")
+    templating.write(man, root / "manifest.safe", man_template)
     return root
 
 
@@ -395,6 +397,3 @@ def update_data_objects(manifest: etree._ElementTree, root: Path) -> None:
             old = checksum.text or ""
             checksum.text = value.upper() if old.isupper() else value
 
-
-def datatake_crc(name: str) -> str:
-    return crc_hex(name)

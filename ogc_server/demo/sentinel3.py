@@ -11,7 +11,6 @@ metadata-only, like the metadata samples they come from.
 from __future__ import annotations
 
 import math
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -125,8 +124,6 @@ def plan(
     frame_text = f"{int(frame):04d}" if frame is not None else "____"
     name = (f"{sat.satellite}_{product_type}_{compact(first)}_{compact(last)}_{compact(created)}_"
             f"{int(round(duration)):04d}_{sat.cycle(orbit):03d}_{rel:03d}_{frame_text}_{suffix}")
-    if stripe:
-        name = name.replace("______", "______")
     return ProductSpec(
         collection=collection,
         product_type=product_type,
@@ -284,7 +281,8 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
     template_name = TEMPLATES[spec.product_type]["name"]
     parts = template_name.split("_")
     times = [p for p in parts if len(p) == 15 and p[8] == "T"]
-    man = templating.load(f"{_template_dir(spec.product_type)}/xfdumanifest.xml")
+    man_template = f"{_template_dir(spec.product_type)}/xfdumanifest.xml"
+    man = templating.load(man_template)
     template_start = templating.first(man, "startTime").text or ""
     delta = spec.start - utc(datetime.fromisoformat(template_start.rstrip("Z")))
     templating.replace_tokens(man, {template_name: spec.identifier})
@@ -323,13 +321,10 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
                    list(spec.footprint.exterior.coords)[:-1])
     templating.set_text(man, "posList", pos)
     update_data_objects(man, root)
-    templating.write(man, root / "xfdumanifest.xml")
+    templating.write(man, root / "xfdumanifest.xml", man_template)
     return root
 
 
 def _has_text(element) -> bool:
     return bool(element.text and element.text.strip())
 
-
-def tracking_id(seed: int) -> str:
-    return str(uuid.UUID(int=seed % (1 << 128), version=4))

@@ -33,11 +33,11 @@ HALF_SWATH_KM = 1300.0
 SCANLINES, GROUND_PIXELS = 75, 90
 FILL = np.float32(9.96921e36)
 
+_SAMPLE = "20200303T013547_20200303T031717_12367_01_010302"
 TEMPLATES = {
-    "L2__NO2___": "S5P_OFFL_L2__NO2____20200303T013547_20200303T031717_12367_01_010302_20200306T053815",
-    "L2__CO____": "S5P_OFFL_L2__CO_____20200303T013547_20200303T031717_12367_01_010302_20200306T032410",
-    "L2__AER_AI": "S5P_OFFL_L2__AER_AI_20200303T013547_20200303T031717_12367_01_010302_20200306T032414",
-    "L2__CH4___": "S5P_OFFL_L2__CH4____20200303T013547_20200303T031717_12367_01_010302_20200306T053811",
+    "L2__NO2___": f"S5P_OFFL_L2__NO2____{_SAMPLE}_20200306T053815",
+    "L2__CO____": f"S5P_OFFL_L2__CO_____{_SAMPLE}_20200306T032410",
+    "L2__AER_AI": f"S5P_OFFL_L2__AER_AI_{_SAMPLE}_20200306T032414",
 }
 MAIN_VARIABLE = {
     "L2__NO2___": ("nitrogendioxide_tropospheric_column", "mol m-2",
@@ -46,10 +46,8 @@ MAIN_VARIABLE = {
                    "atmosphere_mole_content_of_carbon_monoxide"),
     "L2__AER_AI": ("aerosol_index_354_388", "1",
                    "ultraviolet_aerosol_index"),
-    "L2__CH4___": ("methane_mixing_ratio", "1e-9", "dry_atmosphere_mole_fraction_of_methane"),
 }
-PROCESSOR = {"L2__NO2___": "020600", "L2__CO____": "020600", "L2__AER_AI": "020600",
-             "L2__CH4___": "020600"}
+PROCESSOR = {"L2__NO2___": "020600", "L2__CO____": "020600", "L2__AER_AI": "020600"}
 L1B_PROCESSOR = "020100"
 
 
@@ -87,7 +85,6 @@ def plan(
         t0 = math.floor(dt / GRANULE_S) * GRANULE_S + float(rng.uniform(0, 8))
         duration = GRANULE_S + float(rng.uniform(-2, 12))
         steps = 12
-    t0 += 0.0
     points = _outline(orbit, t0, t0 + duration, steps)
     if crosses_antimeridian(points):
         return None
@@ -151,10 +148,8 @@ def _field(spec: ProductSpec, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         value *= 0.7 + 0.6 * day
     elif spec.product_type == "L2__CO____":
         value = 0.025 + 0.015 * base + 0.02 * np.clip(plumes - 0.6, 0, None) / 0.4
-    elif spec.product_type == "L2__AER_AI":
-        value = -1.5 + 2.0 * base + 3.0 * np.clip(day - 0.6, 0, None) / 0.4
     else:
-        value = 1850 + 40 * base + 20 * day
+        value = -1.5 + 2.0 * base + 3.0 * np.clip(day - 0.6, 0, None) / 0.4
     return value.astype(np.float32)
 
 
@@ -234,6 +229,10 @@ def _metadata(spec: ProductSpec, footprint_text: str, bounds: tuple[float, float
             "summary": f"TROPOMI/S5P Level 1B radiance, spectral band {band[-1]}",
             "source": "Sentinel 5 precursor, TROPOMI, space-borne remote sensing, L1B",
         })
+    code = spec.params["processor"]
+    version = f"{int(code[0:2])}.{int(code[2:4])}.{int(code[4:6])}"
+    for key in ("ProcessorVersion", "processor_version", "eop:processorVersion"):
+        explicit[key] = version
     day0 = spec.start.replace(hour=0, minute=0, second=0, microsecond=0)
     explicit["time_reference_seconds_since_1970"] = int(day0.timestamp())
     explicit["time_reference_days_since_1950"] = (day0.date() - datetime(1950, 1, 1).date()).days
@@ -290,9 +289,10 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
             "units": "1", "axis": "Y", "long_name": "along-track dimension index"})
         product.variable("ground_pixel", np.arange(pixels, dtype=np.int32), [dp], {
             "units": "1", "axis": "X", "long_name": "across-track dimension index"})
-        product.variable("time", np.array([int((spec.start.replace(
-            hour=0, minute=0, second=0, microsecond=0) - datetime(2010, 1, 1, tzinfo=spec.start.tzinfo)
-        ).total_seconds())], dtype=np.int32), [dt], {
+        day = spec.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        epoch = datetime(2010, 1, 1, tzinfo=spec.start.tzinfo)
+        seconds = np.array([int((day - epoch).total_seconds())], dtype=np.int32)
+        product.variable("time", seconds, [dt], {
             "units": "seconds since 2010-01-01 00:00:00", "standard_name": "time",
             "axis": "T", "long_name": "reference time for the measurements"})
         product.variable("corner", np.arange(4, dtype=np.int32), [dc], {

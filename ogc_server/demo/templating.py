@@ -40,15 +40,25 @@ def template_path(relative: str) -> Path:
     return path
 
 
+_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>\s*")
+
+
 @lru_cache(maxsize=32)
-def _parsed(relative: str) -> etree._ElementTree:
-    parser = etree.XMLParser(remove_blank_text=False, huge_tree=True)
-    return etree.parse(str(template_path(relative)), parser)
+def _parsed(relative: str) -> tuple[etree._ElementTree, tuple[bytes, bytes]]:
+    path = template_path(relative)
+    # our own shipped templates; still no entities, no network
+    parser = etree.XMLParser(remove_blank_text=False, huge_tree=True, resolve_entities=False,
+                             no_network=True, load_dtd=False)
+    raw = path.read_bytes()
+    match = _DECLARATION.match(raw[:512])
+    declaration = match.group(0) if match else b""
+    ending = b"\n" if raw.endswith(b"\n") else b""
+    return etree.parse(str(path), parser), (declaration, ending)
 
 
 def load(relative: str) -> etree._ElementTree:
     """A private copy of a template's tree."""
-    return copy.deepcopy(_parsed(relative))
+    return copy.deepcopy(_parsed(relative)[0])
 
 
 def local(element: etree._Element) -> str:
@@ -140,17 +150,16 @@ def shift_times(tree: etree._ElementTree, delta: timedelta) -> None:
                     element.set(key, moved)
 
 
-def to_bytes(tree: etree._ElementTree) -> bytes:
-    info = tree.docinfo
-    standalone = info.standalone
-    return etree.tostring(
-        tree, xml_declaration=True, encoding=info.encoding or "UTF-8",
-        standalone=standalone if standalone is not None else None,
-    )
+def to_bytes(tree: etree._ElementTree, template: str | None = None) -> bytes:
+    """The document, with the XML declaration and final line break of ``template``."""
+    if template is None:
+        return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+    declaration, ending = _parsed(template)[1]
+    return declaration + etree.tostring(tree, xml_declaration=False, encoding="UTF-8") + ending
 
 
-def write(tree: etree._ElementTree, path: Path) -> bytes:
-    data = to_bytes(tree)
+def write(tree: etree._ElementTree, path: Path, template: str | None = None) -> bytes:
+    data = to_bytes(tree, template)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return data

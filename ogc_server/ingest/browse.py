@@ -42,7 +42,6 @@ from pathlib import Path
 import numpy as np
 import rasterio
 import rasterio.shutil
-from lxml import etree
 from rasterio.control import GroundControlPoint
 from rasterio.crs import CRS
 from rasterio.enums import ColorInterp, Resampling
@@ -51,6 +50,7 @@ from rasterio.warp import calculate_default_transform, reproject
 from rasterio.windows import Window
 
 from ogc_server.archive.model import Product
+from ogc_server.ingest.xmlsafe import XMLError, parse_xml
 
 LOGGER = logging.getLogger(__name__)
 
@@ -250,10 +250,12 @@ def _s2_radiometry(product_dir: Path, product: Product) -> tuple[float, dict[str
     baseline = product.processing_baseline or ""
     if baseline and baseline >= "04.00":
         offsets = dict.fromkeys(offsets, -1000.0)
-    for mtd in sorted(product_dir.glob("MTD_MSIL*.xml")) + sorted(product_dir.glob("MTD_MSIL*.XML")):
+    candidates = sorted(product_dir.glob("MTD_MSIL*.xml")) + sorted(
+        product_dir.glob("MTD_MSIL*.XML"))
+    for mtd in candidates:
         try:
-            root = etree.parse(str(mtd)).getroot()
-        except (OSError, etree.XMLSyntaxError):
+            root = parse_xml(mtd)
+        except (OSError, XMLError):
             continue
         found_offset = False
         for e in root.iter("{*}QUANTIFICATION_VALUE", "{*}BOA_QUANTIFICATION_VALUE"):
@@ -281,7 +283,7 @@ def _render_s2(product_dir: Path, product: Product, stage: Path) -> None:
             raise _NoImage("bands of different sizes")
         factor = max(1, math.ceil(max(ref.width, ref.height) / MAX_SIZE))
         width, height = ref.width // factor, ref.height // factor
-        transform = ref.transform * ref.transform.scale(ref.width / width, ref.height / height)
+        transform = ref.transform @ ref.transform.scale(ref.width / width, ref.height / height)
         with rasterio.open(stage, "w", **_stage_profile(width, height, 4, ref.crs,
                                                          transform)) as dst:
             dst.colorinterp = _color_interp(4)
@@ -348,7 +350,7 @@ def _warp(data: np.ndarray, gcps: list[GroundControlPoint], resampling=Resamplin
     if max(width, height) > MAX_SIZE:
         f = max(width, height) / MAX_SIZE
         width, height = int(width / f), int(height / f)
-        transform = transform * transform.scale(f, f)
+        transform = transform @ transform.scale(f, f)
     out = np.full((bands, height, width), np.nan, dtype=np.float32)
     reproject(data, out, gcps=gcps, src_crs=WGS84, src_nodata=np.nan, dst_transform=transform,
               dst_crs=WGS84, dst_nodata=np.nan, resampling=resampling, **options)
@@ -386,9 +388,10 @@ def _calibration_db(product_dir: Path, measurement: Path) -> float:
         if path.stem.removeprefix("calibration-") != stem:
             continue
         try:
-            root = etree.parse(str(path)).getroot()
-            values = [float(v) for e in root.iter("{*}sigmaNought") for v in (e.text or "").split()]
-        except (OSError, etree.XMLSyntaxError, ValueError):
+            root = parse_xml(path)
+            values = [float(v) for e in root.iter("{*}sigmaNought")
+                      for v in (e.text or "").split()]
+        except (OSError, XMLError, ValueError):
             break
         if values:
             return 20.0 * math.log10(float(np.median(values)))

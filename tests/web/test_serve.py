@@ -42,7 +42,8 @@ def test_serve_answers_health_and_landing(tmp_path: Path) -> None:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(proc.stdout.read().decode() if proc.stdout else "")
+                    output = proc.stdout.read().decode() if proc.stdout else ""
+                    raise AssertionError(output) from None
                 time.sleep(0.2)
         assert health["status"] == "ok"
         assert health["catalogue"]["products"] == 0
