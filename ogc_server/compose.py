@@ -6,6 +6,7 @@ services are mounted here, in ``_mounts``).
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -24,9 +25,14 @@ HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
      "trailers", "transfer-encoding", "upgrade"}
 )
+#: Host applications: mount point -> "module:factory"; ``factory(services)`` returns the WSGI
+#: app. Each factory lives in its plugin package and is called only from here.
+HOSTS: dict[str, tuple[str, str]] = {
+    "/csw": ("csw", "plugins.pycsw_.app:build_wsgi_app"),
+    "/ogcapi": ("ogcapi", "plugins.pygeoapi_.app:build_wsgi_app"),
+}
 #: Mount points whose services are not built yet: they answer 501 with a JSON problem.
-PLANNED = ("/csw", "/ogcapi", "/wms", "/wmts", "/tiles", "/wcs", "/wfs", "/dseo", "/stac",
-           "/opensearch", "/download")
+PLANNED = ("/wms", "/wmts", "/tiles", "/wcs", "/wfs", "/dseo", "/download")
 
 
 def build_application(settings: Settings, services: Services | None = None) -> WSGIApp:
@@ -34,13 +40,31 @@ def build_application(settings: Settings, services: Services | None = None) -> W
     services = services or build_services(settings)
     web = create_app(services)
     mounts: dict[str, WSGIApp] = {}
-    available = {"health"}
+    available = {"health", *web.config.get("BLUEPRINT_ENDPOINTS", ())}
+    for prefix, (key, target) in HOSTS.items():
+        factory = _load(target)
+        if factory is None:
+            mounts[prefix] = _not_yet(prefix)
+            continue
+        mounts[prefix] = factory(services)
+        available.add(key)
     for prefix in PLANNED:
         mounts.setdefault(prefix, _not_yet(prefix))
     web.config["AVAILABLE_ENDPOINTS"] = available
     app = DispatcherMiddleware(web.wsgi_app, mounts)
     web.wsgi_app = app  # type: ignore[method-assign]
     return _strip_hop_by_hop(web)
+
+
+def _load(target: str) -> Callable[[Services], WSGIApp] | None:
+    module_name, _, attribute = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return None  # that service is not part of this installation
+        raise
+    return getattr(module, attribute)
 
 
 def _not_yet(prefix: str) -> WSGIApp:

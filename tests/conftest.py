@@ -109,3 +109,50 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
     return load_settings(make_config(tmp_path))
+
+
+# The demo archive: generated once per test session, catalogued on SQLite and on PostGIS -------
+
+DEMO_PRODUCTS = 44
+DEMO_NOW = "2026-11-01T00:00:00+00:00"
+
+
+@pytest.fixture(scope="session")
+def demo_sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """A small demo archive (every collection, small rasters), generated once."""
+    from datetime import datetime
+
+    from ogc_server.demo import generate
+
+    out = tmp_path_factory.mktemp("demo-sources")
+    return generate(out, products=DEMO_PRODUCTS, seed=3, now=datetime.fromisoformat(DEMO_NOW),
+                    raster_scale=0.25)
+
+
+def _demo_settings(tmp: Path, sources: list[Path], database_url: str | None) -> Settings:
+    from ogc_server.ingest.pipeline import ingest_batch
+
+    settings = load_settings(make_config(tmp, database_url))
+    summary = ingest_batch(settings, sources, workers=1)
+    assert summary.ok, summary.describe()
+    return settings
+
+
+@pytest.fixture(scope="session", params=["sqlite",
+                                         pytest.param("postgres", marks=pytest.mark.postgres)])
+def demo_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                  demo_sources: list[Path]) -> Iterator[Settings]:
+    """Settings over the demo archive, catalogued on SQLite and (second run) on PostGIS.
+
+    Read-only: tests must not change this catalogue (use ``settings`` for writes).
+    """
+    tmp = tmp_path_factory.mktemp(f"demo-{request.param}")
+    if request.param == "sqlite":
+        yield _demo_settings(tmp, demo_sources, None)
+        return
+    databases = _postgres_database()
+    url = next(databases)
+    try:
+        yield _demo_settings(tmp, demo_sources, url)
+    finally:
+        databases.close()

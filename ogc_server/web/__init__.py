@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
 
 from ogc_server.services import Services
+
+#: Protocol blueprints (landing-page key, module with a ``blueprint``).
+PROTOCOLS = (
+    ("opensearch", "ogc_server.web.opensearch"),
+    ("stac", "ogc_server.web.stac"),
+)
 
 
 def create_app(services: Services) -> Flask:
@@ -20,4 +28,15 @@ def create_app(services: Services) -> Flask:
     errors.install(app)
     app.register_blueprint(landing.blueprint)
     app.register_blueprint(health.blueprint)
+    endpoints = []
+    for key, module_name in PROTOCOLS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that protocol is not part of this installation
+            raise
+        app.register_blueprint(module.blueprint)
+        endpoints.append(key)
+    app.config["BLUEPRINT_ENDPOINTS"] = endpoints
     return app
