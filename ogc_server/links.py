@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from ogc_server.archive.model import Product
@@ -37,6 +38,12 @@ class Links:
     def opensearch_product(self, product: Product, fmt: str = "application/atom+xml") -> str:
         return (f"{self.base}/opensearch/request?uid={quote(product.identifier)}"
                 f"&httpAccept={quote(fmt, safe='')}")
+
+    def opensearch_request(self, params: Sequence[tuple[str, str]] = ()) -> str:
+        """An OpenSearch search URL with ``params`` (name, value) in the given order."""
+        url = f"{self.base}/opensearch/request"
+        query = "&".join(f"{quote(k, safe='')}={quote(v, safe=':,')}" for k, v in params)
+        return f"{url}?{query}" if query else url
 
     def stac_collection(self, collection: str) -> str:
         return f"{self.base}/stac/collections/{quote(collection, safe=':')}"

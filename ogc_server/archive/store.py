@@ -20,7 +20,7 @@ from sqlalchemy.sql.selectable import Join
 
 from ogc_server.archive.database import write_transaction
 from ogc_server.archive.model import OnlineState, Product
-from ogc_server.archive.query import Compiled, ProductQuery, compile_query
+from ogc_server.archive.query import COLUMNS, Compiled, ProductQuery, compile_query, resolve_name
 from ogc_server.archive.tables import collection_keys, products, products_rtree
 from ogc_server.errors import InvalidQuery, ProductNotFound
 
@@ -305,6 +305,25 @@ class ProductStore:
         with self._lock:
             self._stats = (time.monotonic(), result)
         return result
+
+    def collection_extents(self) -> dict[str, tuple[float, float, float, float]]:
+        """Bounding box (west, south, east, north) of the footprints per collection."""
+        stmt = sa.select(
+            P.collection, sa.func.min(P.minx), sa.func.min(P.miny), sa.func.max(P.maxx),
+            sa.func.max(P.maxy),
+        ).group_by(P.collection)
+        with self.engine.connect() as conn:
+            return {name: (float(w), float(s), float(e), float(n))
+                    for name, w, s, e, n in conn.execute(stmt) if w is not None}
+
+    def distinct_values(self, name: str, collections: Sequence[str] = ()) -> list[Any]:
+        """The distinct non-null values of property ``name`` (in ``collections``), sorted."""
+        column = COLUMNS[resolve_name(name)]
+        stmt = sa.select(column).where(column.is_not(None)).distinct().order_by(column)
+        if collections:
+            stmt = stmt.where(P.collection.in_(list(collections)))
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
 
     def count(self) -> int:
         with self.engine.connect() as conn:

@@ -170,16 +170,36 @@ def plan_archive(
     return specs
 
 
-def _plan_one(rng, info: CollectionInfo, ptype: str, region: Region, regions: list[Region],
-              order: list[str], now: datetime, pools: dict[str, list[str]]
-              ) -> ProductSpec | None:
-    months = min(info.months(order, region.key) or 0, MAX_MONTHS)
+def sensing_window(info: CollectionInfo, ptype: str, region_key: str, order: list[str],
+                   now: datetime) -> tuple[datetime, datetime] | None:
+    """Where products of ``ptype`` in ``region_key`` may be sensed: the retention window less
+    the production latency (``None``: the region keeps no such products)."""
+    months = min(info.months(order, region_key) or 0, MAX_MONTHS)
     if months <= 0:
         return None
     start, stop = window(now, months)
     stop = stop - timedelta(hours=latency_hours(ptype))
     if stop <= start:
         return None
+    return start, stop
+
+
+def accepted(spec: ProductSpec, info: CollectionInfo, order: list[str], now: datetime) -> bool:
+    """Whether the archive keeps ``spec`` (the region of its footprint and its dates)."""
+    # the ingest pipeline classifies by footprint: the date must suit that region's retention
+    kept = info.months(order, spec.region) or 0
+    if kept <= 0 or spec.start < add_months(now, -min(kept, MAX_MONTHS)) + timedelta(days=1):
+        return False
+    return not (spec.created > now or spec.end > now)
+
+
+def _plan_one(rng, info: CollectionInfo, ptype: str, region: Region, regions: list[Region],
+              order: list[str], now: datetime, pools: dict[str, list[str]]
+              ) -> ProductSpec | None:
+    span_window = sensing_window(info, ptype, region.key, order, now)
+    if span_window is None:
+        return None
+    start, stop = span_window
     # a random search window inside the retention window spreads the dates evenly
     span = (stop - start).total_seconds()
     length = min(span, SEARCH_DAYS * 86400.0)
@@ -199,13 +219,7 @@ def _plan_one(rng, info: CollectionInfo, ptype: str, region: Region, regions: li
         point = random_point(rng, region, regions, land=land,
                              lat_limit=70.0 if module is not sentinel5p else 60.0)
         spec = module.plan(rng, point=point, **kwargs)
-    if spec is None:
-        return None
-    # the ingest pipeline classifies by footprint: the date must suit that region's retention
-    kept = info.months(order, spec.region) or 0
-    if kept <= 0 or spec.start < add_months(now, -min(kept, MAX_MONTHS)) + timedelta(days=1):
-        return None
-    if spec.created > now or spec.end > now:
+    if spec is None or not accepted(spec, info, order, now):
         return None
     return spec
 
@@ -215,18 +229,26 @@ def _today() -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def write_product(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
-    """Write one planned product into ``out_dir`` (replacing an older copy)."""
+def write_product(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0, *,
+                  rasters: bool = True) -> Path:
+    """Write one planned product into ``out_dir`` (replacing an older copy).
+
+    ``rasters=False`` writes the metadata only: manifests, metadata and annotation files (and
+    for Sentinel-5P the netCDF file with its metadata and a minimal geolocation grid), no
+    band, measurement or geophysical data. The manifests still list the data files, like
+    products whose data was left out.
+    """
     target = out_dir / spec.file_name
     if target.is_dir():
         shutil.rmtree(target)
     elif target.exists():
         target.unlink()
-    return _module(spec.product_type).write(spec, out_dir, raster_scale)
+    return _module(spec.product_type).write(spec, out_dir, raster_scale, rasters=rasters)
 
 
-def _write_star(args: tuple[ProductSpec, Path, float]) -> Path:
-    return write_product(*args)
+def _write_star(args: tuple[ProductSpec, Path, float, bool]) -> Path:
+    spec, out_dir, raster_scale, rasters = args
+    return write_product(spec, out_dir, raster_scale, rasters=rasters)
 
 
 def generate(
@@ -240,19 +262,21 @@ def generate(
     regions: list[Region] | None = None,
     config: Path | None = None,
     raster_scale: float = 1.0,
+    rasters: bool = True,
 ) -> list[Path]:
     """Write ``products`` demo products into ``out_dir``; returns their paths in plan order.
 
     ``collections``: ``(collection_id, product_types, {region: months})`` tuples, by default
     those of the configuration (``config`` or the default configuration file), whose regions
     are used too. ``now`` defaults to today 00:00 UTC, so reruns on one day give the same
-    archive. ``raster_scale`` shrinks the rasters (tests).
+    archive. ``raster_scale`` shrinks the rasters (tests); ``rasters=False`` writes the
+    metadata only (see :func:`write_product`).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = plan_archive(products=products, seed=seed, now=now, collections=collections,
                          regions=regions, config=config)
-    jobs = [(spec, out_dir, raster_scale) for spec in specs]
+    jobs = [(spec, out_dir, raster_scale, rasters) for spec in specs]
     if workers <= 1 or len(jobs) < 2:
         return [_write_star(job) for job in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -88,6 +88,13 @@ def plan(
     if not candidates:
         return None
     sat, orbit, dt = candidates[int(rng.integers(len(candidates)))]
+    return from_pass(rng, sat, orbit, dt, collection=collection, product_type=product_type,
+                     regions=regions)
+
+
+def from_pass(rng: np.random.Generator, sat: Orbit, orbit: int, dt: float, *, collection: str,
+              product_type: str, regions: list[Region]) -> ProductSpec:
+    """The slice of ``sat``'s pass on ``orbit`` that holds the moment ``dt`` s after the node."""
     k = math.floor((dt - SLICE_PHASE_S) / SLICE_S)
     t0 = k * SLICE_S + SLICE_PHASE_S + float(rng.uniform(-0.05, 0.05))
     duration = SLICE_S + (2.9 if product_type == "SLC" else 0.0)
@@ -139,11 +146,9 @@ def plan(
 
 def _corners(sat: Orbit, orbit: int, t0: float, t1: float) -> list[tuple[float, float]]:
     """Footprint like the manifest's: last-near, last-far, first-far, first-near."""
-    pts = []
-    for t, cross in ((t1, NEAR_KM), (t1, FAR_KM), (t0, FAR_KM), (t0, NEAR_KM)):
-        lon, lat = sat.swath_point(np.array([orbit]), np.array([t]), np.array([cross]))
-        pts.append((float(lon[0]), float(lat[0])))
-    return pts
+    lon, lat = sat.swath_point(np.full(4, orbit), np.array([t1, t1, t0, t0]),
+                               np.array([NEAR_KM, FAR_KM, FAR_KM, NEAR_KM]))
+    return list(zip(lon.tolist(), lat.tolist(), strict=True))
 
 
 def _satellite(spec: ProductSpec) -> Orbit:
@@ -217,7 +222,10 @@ def _names(spec: ProductSpec) -> dict[str, str]:
     }
 
 
-def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
+def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0, *,
+          rasters: bool = True) -> Path:
+    """Write the SAFE folder; ``rasters=False`` leaves out the measurement TIFFs (the GRD
+    annotation files are still written: they are metadata)."""
     tpl = SLC if spec.product_type == "SLC" else GRD
     root = out_dir / spec.file_name
     root.mkdir(parents=True, exist_ok=True)
@@ -251,7 +259,7 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
             tokens[old] = compact(spec.end - timedelta(seconds=1)).lower()
     files_written = False
     if spec.product_type == "GRD":
-        _write_grd_data(spec, root, raster_scale, delta)
+        _write_grd_data(spec, root, raster_scale, delta, rasters=rasters)
         files_written = True
 
     man_template = f"{tpl['dir']}/manifest.safe"
@@ -303,23 +311,23 @@ def _level2(man: etree._ElementTree) -> None:
 
 
 def _write_grd_data(spec: ProductSpec, root: Path, raster_scale: float,
-                    delta: timedelta) -> None:
+                    delta: timedelta, *, rasters: bool = True) -> None:
     lines = max(16, int(round(LINES * raster_scale)))
     samples = max(16, int(round(SAMPLES * raster_scale)))
     grid = geolocation_grid(spec, lines, samples)
-    amplitude = backscatter(spec, grid, lines, samples)
+    amplitude = backscatter(spec, grid, lines, samples) if rasters else {}
     n = _names(spec)
     sat = _satellite(spec)
     heading = float(sat.heading(np.array([spec.orbit]), np.array([spec.params["dt0"]]))[0])
     for index, pol in enumerate(spec.params["polarisations"], start=1):
         stem = (f"{n['low']}-iw-grd-{pol.lower()}-{n['start']}-{n['stop']}-{n['orbit']}-"
                 f"{n['datatake']}-{index:03d}")
-        tiff = root / "measurement" / f"{stem}.tiff"
-        _write_tiff(tiff, amplitude[pol], grid, spec)
+        if rasters:
+            _write_tiff(root / "measurement" / f"{stem}.tiff", amplitude[pol], grid, spec)
         ann_template = f"{GRD['dir']}/{GRD['annotation']}"
-        ann = templating.load(ann_template)
+        ann = templating.load(ann_template, _slim_annotation)
         templating.shift_times(ann, delta)
-        _annotation(ann, spec, pol, index, grid, lines, samples, heading, amplitude[pol])
+        _annotation(ann, spec, pol, index, grid, lines, samples, heading, amplitude.get(pol))
         templating.write(ann, root / "annotation" / f"{stem}.xml", ann_template)
 
 
@@ -364,13 +372,28 @@ def _trim(tree: etree._ElementTree, names: tuple[str, ...], keep: int = 2) -> No
                 lst.set("count", str(keep))
 
 
+_LONG_LISTS = ("antennaPatternList", "dcEstimateList", "noiseList", "coordinateConversionList",
+               "azimuthFmRateList", "replicaInformationList", "rawDataAnalysisList",
+               "downlinkInformationList", "fineDceList")
+
+
+def _slim_annotation(tree: etree._ElementTree) -> None:
+    """What :func:`_annotation` shortens anyway, shortened once in the template: the long
+    lists, and the geolocation grid (rebuilt for each product) down to one point."""
+    _trim(tree, _LONG_LISTS)
+    grid = templating.first(tree, "geolocationGridPointList")
+    points = [c for c in grid if isinstance(c.tag, str)]
+    for point in points[1:]:
+        grid.remove(point)
+
+
 def _annotation(ann: etree._ElementTree, spec: ProductSpec, pol: str, index: int,
                 grid: dict[str, np.ndarray], lines: int, samples: int, heading: float,
-                data: np.ndarray) -> None:
+                data: np.ndarray | None) -> None:
+    """Re-stamp a GRD annotation; without ``data`` (no raster written) the image statistics
+    keep the template's values."""
     sat = _satellite(spec)
-    _trim(ann, ("antennaPatternList", "dcEstimateList", "noiseList", "coordinateConversionList",
-                "azimuthFmRateList", "replicaInformationList", "rawDataAnalysisList",
-                "downlinkInformationList", "fineDceList"))
+    _trim(ann, _LONG_LISTS)
     header = templating.first(ann, "adsHeader")
     templating.set_text(header, "missionId", spec.satellite)
     templating.set_text(header, "productType", "GRD")
@@ -396,10 +419,11 @@ def _annotation(ann: etree._ElementTree, spec: ProductSpec, pol: str, index: int
     mid = float(grid["incidence"][:, GRID_PIXELS // 2].mean())
     templating.set_text(info, "incidenceAngleMidSwath", f"{mid:.15e}")
     templating.set_text(info, "slantRangeTime", f"{float(grid['slant_time'][0, 0]):.15e}")
-    stats = templating.first(info, "imageStatistics")
-    res = list(templating.iter_local(stats, "re"))
-    res[0].text = f"{float(data.mean()):.6e}"
-    res[1].text = f"{float(data.std()):.6e}"
+    if data is not None:
+        stats = templating.first(info, "imageStatistics")
+        res = list(templating.iter_local(stats, "re"))
+        res[0].text = f"{float(data.mean()):.6e}"
+        res[1].text = f"{float(data.std()):.6e}"
     # geolocation grid
     lst = templating.first(ann, "geolocationGridPointList")
     template_point = next(c for c in lst if isinstance(c.tag, str))

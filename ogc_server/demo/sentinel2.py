@@ -10,6 +10,7 @@ import numpy as np
 import rasterio
 from affine import Affine
 from lxml import etree
+from shapely.geometry import Polygon
 
 from ogc_server.archive.model import Region
 from ogc_server.demo import fields, mgrs, templating
@@ -89,9 +90,13 @@ def baseline_for(moment: datetime) -> str:
 KNOWN_TILES = {"central_europe": ("32UPU", "33UUP", "31UFT", "32UNE", "33UVS")}
 
 
-def tile_pool(rng: np.random.Generator, regions: list[Region], per_region: int = 8
-              ) -> dict[str, list[str]]:
-    """Tiles to image repeatedly, per region (each tile wholly classified into its region)."""
+def tile_pool(rng: np.random.Generator, regions: list[Region], per_region: int = 8,
+              attempts_limit: int = 500) -> dict[str, list[str]]:
+    """Tiles to image repeatedly, per region (each tile wholly classified into its region).
+
+    A region smaller than ``per_region`` tiles gets the tiles found in ``attempts_limit``
+    random draws.
+    """
     pools: dict[str, list[str]] = {}
     for region in regions:
         chosen: list[str] = []
@@ -99,7 +104,7 @@ def tile_pool(rng: np.random.Generator, regions: list[Region], per_region: int =
             if _tile_region(tid, regions) == region.key:
                 chosen.append(tid)
         attempts = 0
-        while len(chosen) < per_region and attempts < 500:
+        while len(chosen) < per_region and attempts < attempts_limit:
             attempts += 1
             lon, lat = random_point(rng, region, regions, lat_limit=70.0)
             tid = mgrs.tile_of(lon, lat).id
@@ -114,6 +119,11 @@ def _tile_region(tile_id: str, regions: list[Region]) -> str | None:
     if crosses_antimeridian(points):
         return None
     return classify(polygon(points), regions)
+
+
+def tile_footprint(tile_id: str) -> Polygon:
+    """The lon/lat outline of a tile (its four corners)."""
+    return polygon(mgrs.tile(tile_id).corners_lonlat())
 
 
 def plan(
@@ -137,6 +147,17 @@ def plan(
     if not candidates:
         return None
     sat, orbit, dt = candidates[int(rng.integers(len(candidates)))]
+    return from_pass(rng, sat, orbit, dt, collection=collection, product_type=product_type,
+                     tile_id=tile_id, regions=regions)
+
+
+def from_pass(rng: np.random.Generator, sat: Orbit, orbit: int, dt: float, *, collection: str,
+              product_type: str, tile_id: str, regions: list[Region],
+              footprint: Polygon | None = None) -> ProductSpec:
+    """The product of ``tile_id`` imaged by ``sat`` on ``orbit``, ``dt`` s after the node.
+
+    ``footprint`` may pass the tile's outline when the caller has it already.
+    """
     tile_time = sat.time_of(orbit, dt)
     datatake = tile_time - timedelta(seconds=float(rng.uniform(20, 400)))
     datatake = datatake.replace(microsecond=24_000)
@@ -149,7 +170,8 @@ def plan(
     cloud = (rng.uniform(0, 10) if u < 0.35 else rng.uniform(10, 60) if u < 0.7
              else rng.uniform(60, 100))
     cloud = round(float(cloud), 4)
-    footprint = polygon(t.corners_lonlat())
+    if footprint is None:
+        footprint = tile_footprint(tile_id)
     level = "MSIL2A" if level2 else "MSIL1C"
     rel = sat.relative_orbit(orbit)
     name = (f"{sat.satellite}_{level}_{compact(datatake)}_N{baseline.replace('.', '')}"
@@ -243,7 +265,9 @@ def _write_jp2(path: Path, data: np.ndarray, t: mgrs.Tile) -> None:
 # Writing --------------------------------------------------------------------------------------
 
 
-def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
+def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0, *,
+          rasters: bool = True) -> Path:
+    """Write the SAFE folder; ``rasters=False`` leaves out the band files (metadata only)."""
     level2 = spec.product_type == "S2MSI2A"
     tpl = L2A if level2 else L1C
     root = out_dir / spec.file_name
@@ -276,18 +300,19 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
     delta = spec.start - datetime.fromisoformat(tpl["start"]).replace(tzinfo=spec.start.tzinfo)
 
     # bands
-    size = max(16, int(round(FULL_PIXELS * raster_scale)))
-    refl, _ = reflectance(t, size, seed=spec.seed, cloud_cover=spec.cloud_cover or 0.0,
-                          month=tile_time.month, top_of_atmosphere=not level2)
     offset = 1000 if baseline >= "04.00" else 0
-    img = root / "GRANULE" / granule / "IMG_DATA"
-    with rasterio.Env(GDAL_PAM_ENABLED="NO"):
-        for band in BANDS:
-            if level2:
-                path = img / "R10m" / f"T{spec.tile}_{dt_c}_{band}_10m.jp2"
-            else:
-                path = img / f"T{spec.tile}_{dt_c}_{band}.jp2"
-            _write_jp2(path, _dn(refl[band], -offset), t)
+    if rasters:
+        size = max(16, int(round(FULL_PIXELS * raster_scale)))
+        refl, _ = reflectance(t, size, seed=spec.seed, cloud_cover=spec.cloud_cover or 0.0,
+                              month=tile_time.month, top_of_atmosphere=not level2)
+        img = root / "GRANULE" / granule / "IMG_DATA"
+        with rasterio.Env(GDAL_PAM_ENABLED="NO"):
+            for band in BANDS:
+                if level2:
+                    path = img / "R10m" / f"T{spec.tile}_{dt_c}_{band}_10m.jp2"
+                else:
+                    path = img / f"T{spec.tile}_{dt_c}_{band}.jp2"
+                _write_jp2(path, _dn(refl[band], -offset), t)
 
     # tile metadata
     tl_template = f"{tpl['dir']}/GRANULE/{tpl['granule']}/MTD_TL.xml"

@@ -85,20 +85,35 @@ def plan(
     stop: datetime,
     regions: list[Region],
 ) -> ProductSpec | None:
-    family = product_type[:2]
-    right, left = SWATH[family]
-    stripe = product_type in STRIPES
     lon, lat = point
-    night_ok = product_type in ("SL_2_LST___", "SL_2_FRP___")
+    ascending, cross_km = pass_options(product_type)
     candidates: list[tuple[Orbit, int, float]] = []
     for sat in FLEET["Sentinel-3"]:
-        for orbit, dt, _ in sat.passes(lon, lat, start, stop,
-                                       ascending=None if night_ok else False,
-                                       cross_km=(left + 150, right - 150)):
+        for orbit, dt, _ in sat.passes(lon, lat, start, stop, ascending=ascending,
+                                       cross_km=cross_km):
             candidates.append((sat, orbit, dt))
     if not candidates:
         return None
     sat, orbit, dt = candidates[int(rng.integers(len(candidates)))]
+    return from_pass(rng, sat, orbit, dt, collection=collection, product_type=product_type,
+                     regions=regions)
+
+
+def pass_options(product_type: str) -> tuple[bool | None, tuple[float, float]]:
+    """(ascending or None for both, cross-track km range) of the passes that can image a
+    point for ``product_type``."""
+    right, left = SWATH[product_type[:2]]
+    night_ok = product_type in ("SL_2_LST___", "SL_2_FRP___")
+    return (None if night_ok else False), (left + 150, right - 150)
+
+
+def from_pass(rng: np.random.Generator, sat: Orbit, orbit: int, dt: float, *, collection: str,
+              product_type: str, regions: list[Region]) -> ProductSpec | None:
+    """The frame (or half-orbit stripe) of ``sat``'s pass on ``orbit`` at ``dt`` s after the
+    node; ``None`` when it crosses the antimeridian."""
+    family = product_type[:2]
+    right, left = SWATH[family]
+    stripe = product_type in STRIPES
     ascending = bool(sat.is_ascending(np.array([dt]))[0])
     if stripe:
         duration = STRIPES[product_type] + float(rng.uniform(-3, 3))
@@ -156,12 +171,11 @@ def plan(
 def _outline(sat: Orbit, orbit: int, t0: float, t1: float, right: float, left: float,
              steps: int) -> list[tuple[float, float]]:
     ts = np.linspace(t0, t1, steps + 1)
-    orbits = np.full(ts.shape, orbit)
-    rlon, rlat = sat.swath_point(orbits, ts, np.full(ts.shape, right))
-    llon, llat = sat.swath_point(orbits, ts, np.full(ts.shape, left))
-    ring = list(zip(rlon.tolist(), rlat.tolist(), strict=True))
-    ring += list(zip(llon[::-1].tolist(), llat[::-1].tolist(), strict=True))
-    return ring
+    # right edge forwards, then the left edge backwards: one vectorised call
+    times = np.concatenate([ts, ts[::-1]])
+    cross = np.concatenate([np.full(ts.shape, right), np.full(ts.shape, left)])
+    lon, lat = sat.swath_point(np.full(times.shape, orbit), times, cross)
+    return list(zip(lon.tolist(), lat.tolist(), strict=True))
 
 
 def _satellite(spec: ProductSpec) -> Orbit:
@@ -273,10 +287,12 @@ def _write_olci(spec: ProductSpec, root: Path, raster_scale: float) -> None:
 # Writing --------------------------------------------------------------------------------------
 
 
-def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
+def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0, *,
+          rasters: bool = True) -> Path:
+    """Write the SEN3 folder; ``rasters=False`` leaves out the OLCI netCDF files."""
     root = out_dir / spec.file_name
     root.mkdir(parents=True, exist_ok=True)
-    if spec.product_type in ("OL_1_EFR___", "OL_1_ERR___") and netcdf.available():
+    if rasters and spec.product_type in ("OL_1_EFR___", "OL_1_ERR___") and netcdf.available():
         _write_olci(spec, root, raster_scale)
     template_name = TEMPLATES[spec.product_type]["name"]
     parts = template_name.split("_")

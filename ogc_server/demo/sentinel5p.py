@@ -69,12 +69,23 @@ def plan(
     regions: list[Region],
 ) -> ProductSpec | None:
     lon, lat = point
-    level1 = product_type.startswith("L1B")
-    passes = S5P.passes(lon, lat, start, stop, ascending=True,
-                        cross_km=(-HALF_SWATH_KM + 200, HALF_SWATH_KM - 200))
+    passes = S5P.passes(lon, lat, start, stop, ascending=True, cross_km=PASS_CROSS_KM)
     if not passes:
         return None
     orbit, dt, _ = passes[int(rng.integers(len(passes)))]
+    return from_pass(rng, orbit, dt, collection=collection, product_type=product_type,
+                     regions=regions)
+
+
+PASS_CROSS_KM = (-HALF_SWATH_KM + 200, HALF_SWATH_KM - 200)
+"""Cross-track range (km) of the ascending passes that can image a point."""
+
+
+def from_pass(rng: np.random.Generator, orbit: int, dt: float, *, collection: str,
+              product_type: str, regions: list[Region]) -> ProductSpec | None:
+    """The granule (L2) or sunlit half orbit (L1B) of ``orbit`` at ``dt`` s after the node;
+    ``None`` when it crosses the antimeridian."""
+    level1 = product_type.startswith("L1B")
     if level1:
         # sunlit half orbit, 70 S .. 70 N
         u = math.asin(math.sin(math.radians(70)) / math.sin(math.radians(S5P.inclination)))
@@ -121,12 +132,11 @@ def plan(
 
 def _outline(orbit: int, t0: float, t1: float, steps: int) -> list[tuple[float, float]]:
     ts = np.linspace(t0, t1, steps + 1)
-    orbits = np.full(ts.shape, orbit)
-    rlon, rlat = S5P.swath_point(orbits, ts, np.full(ts.shape, HALF_SWATH_KM))
-    llon, llat = S5P.swath_point(orbits, ts, np.full(ts.shape, -HALF_SWATH_KM))
-    ring = list(zip(rlon.tolist(), rlat.tolist(), strict=True))
-    ring += list(zip(llon[::-1].tolist(), llat[::-1].tolist(), strict=True))
-    return ring
+    # right edge forwards, then the left edge backwards: one vectorised call
+    times = np.concatenate([ts, ts[::-1]])
+    cross = np.concatenate([np.full(ts.shape, HALF_SWATH_KM), np.full(ts.shape, -HALF_SWATH_KM)])
+    lon, lat = S5P.swath_point(np.full(times.shape, orbit), times, cross)
+    return list(zip(lon.tolist(), lat.tolist(), strict=True))
 
 
 # Data -----------------------------------------------------------------------------------------
@@ -264,11 +274,17 @@ def _equator_longitude(spec: ProductSpec) -> float:
 # Writing --------------------------------------------------------------------------------------
 
 
-def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
+def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0, *,
+          rasters: bool = True) -> Path:
+    """Write the netCDF-4 file; ``rasters=False`` keeps only a minimal latitude/longitude grid
+    in ``/PRODUCT`` (no geophysical variable, no qa_value) beside the full metadata."""
     path = out_dir / spec.file_name
     level1 = spec.product_type.startswith("L1B")
-    scanlines = max(8, int(round(SCANLINES * raster_scale * (4 if level1 else 1))))
-    pixels = max(8, int(round(GROUND_PIXELS * raster_scale)))
+    if rasters:
+        scanlines = max(8, int(round(SCANLINES * raster_scale * (4 if level1 else 1))))
+        pixels = max(8, int(round(GROUND_PIXELS * raster_scale)))
+    else:
+        scanlines = pixels = 8
     lon, lat = _grid(spec, scanlines, pixels)
     coords = list(spec.footprint.exterior.coords)
     footprint_text = " ".join(f"{la:.7g} {lo:.7g}" for lo, la in coords)
@@ -305,7 +321,7 @@ def write(spec: ProductSpec, out_dir: Path, raster_scale: float = 1.0) -> Path:
             "long_name": "pixel center longitude", "units": "degrees_east",
             "standard_name": "longitude", "valid_min": np.float32(-180.0),
             "valid_max": np.float32(180.0)}, fill=FILL)
-        if not level1:
+        if rasters and not level1:
             name, units, standard = MAIN_VARIABLE[spec.product_type]
             value = _field(spec, lon, lat)
             product.variable(name, value[None], [dt, ds, dp], {

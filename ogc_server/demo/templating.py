@@ -56,9 +56,24 @@ def _parsed(relative: str) -> tuple[etree._ElementTree, tuple[bytes, bytes]]:
     return etree.parse(str(path), parser), (declaration, ending)
 
 
-def load(relative: str) -> etree._ElementTree:
-    """A private copy of a template's tree."""
-    return copy.deepcopy(_parsed(relative)[0])
+def load(relative: str,
+         prepare: Callable[[etree._ElementTree], None] | None = None) -> etree._ElementTree:
+    """A private copy of a template's tree.
+
+    ``prepare`` (a module-level function) edits the template once per process, e.g. to drop
+    the long lists every product shortens anyway; products get copies of the prepared tree.
+    """
+    if prepare is None:
+        return copy.deepcopy(_parsed(relative)[0])
+    return copy.deepcopy(_prepared(relative, prepare))
+
+
+@lru_cache(maxsize=32)
+def _prepared(relative: str, prepare: Callable[[etree._ElementTree], None]
+              ) -> etree._ElementTree:
+    tree = copy.deepcopy(_parsed(relative)[0])
+    prepare(tree)
+    return tree
 
 
 def local(element: etree._Element) -> str:
