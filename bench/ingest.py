@@ -19,6 +19,7 @@ The temporary folder and the catalogues (SQLite files, PostgreSQL databases) are
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -115,6 +116,25 @@ def ingest_run(backend: str, workers: int, paths: list[Path], folder: Path,
     }
 
 
+def _sources(folder: Path, args: argparse.Namespace) -> tuple[list[Path], dict]:
+    """The generated archive: reused from ``--sources`` when it holds the same plan."""
+    stamp = folder / "plan.json"
+    wanted = {"products": args.products, "seed": args.seed, "now": NOW.isoformat()}
+    if stamp.is_file():
+        known = json.loads(stamp.read_text())
+        if known.get("plan") == wanted:
+            print(f"reusing the {args.products:,} products in {folder}")
+            return [folder / name for name in known["files"]], known["generation"]
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"generating {args.products:,} metadata-only products in {folder} ...")
+    paths, generation = generate(args.products, args.seed, folder, args.gen_workers)
+    if args.sources is not None:
+        stamp.write_text(json.dumps({"plan": wanted, "generation": generation,
+                                     "files": [p.name for p in paths]}))
+    return paths, generation
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=100_000)
@@ -127,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="smoke run: 2,000 products, SQLite, 2 workers")
     parser.add_argument("--results", type=Path, default=benchlib.RESULTS)
     parser.add_argument("--tmp", type=Path, default=None, help="where the archive is written")
+    parser.add_argument("--sources", type=Path, default=None,
+                        help="keep the generated archive in this folder and reuse it when it "
+                             "holds the same plan (products, seed); by default it is removed")
     parser.add_argument("--pg-url", default=benchlib.PG_ADMIN_URL,
                         help="PostgreSQL maintenance database (fresh databases are made)")
     args = parser.parse_args(argv)
@@ -141,10 +164,8 @@ def main(argv: list[str] | None = None) -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="ogc-bench-ingest-", dir=args.tmp))
     try:
-        sources = folder / "sources"
-        sources.mkdir()
-        print(f"generating {args.products:,} metadata-only products in {sources} ...")
-        paths, generation = generate(args.products, args.seed, sources, args.gen_workers)
+        sources = args.sources or folder / "sources"
+        paths, generation = _sources(sources, args)
         print(f"  planned in {generation['plan_s']} s, written in {generation['write_s']} s")
         print("reading every product once (baseline, one process, no database) ...")
         baseline = read_baseline(paths)

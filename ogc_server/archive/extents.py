@@ -44,7 +44,9 @@ _CACHE: weakref.WeakKeyDictionary[ProductStore, tuple[float, dict[str, Collectio
 _LOCK = threading.Lock()
 
 
-def collection_extents(store: ProductStore, ttl: float = TTL_SECONDS) -> dict[str, CollectionExtent]:
+def collection_extents(
+    store: ProductStore, ttl: float = TTL_SECONDS
+) -> dict[str, CollectionExtent]:
     """Extent and value summaries per collection identifier (cached ``ttl`` seconds)."""
     with _LOCK:
         cached = _CACHE.get(store)

@@ -329,6 +329,20 @@ class ProductStore:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(products)).scalar_one()
 
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics, as after a bulk load.
+
+        SQLite: ``ANALYZE``; PostgreSQL: ``VACUUM ANALYZE`` of the products (statistics and
+        the visibility map that index-only counts need).
+        """
+        if self.dialect == "sqlite":
+            with write_transaction(self.engine) as conn:
+                conn.exec_driver_sql("ANALYZE")
+            return
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("VACUUM ANALYZE products")
+
     def ping(self) -> None:
         """Raise if the database cannot answer."""
         with self.engine.connect() as conn:

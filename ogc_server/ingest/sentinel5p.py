@@ -220,6 +220,9 @@ def _resolution(text: str | None) -> float | None:
 
 
 def _load(path: Path, name: str) -> _Metadata:
+    fast = _load_hdf5(path)
+    if fast is not None:
+        return fast
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
 
@@ -238,6 +241,44 @@ def _load(path: Path, name: str) -> _Metadata:
                 return meta
     except RasterioError as exc:
         raise invalid(name, f"not a readable netCDF-4/HDF5 file: {exc}") from None
+
+
+_GRANULE_GROUP = "/METADATA/GRANULE_DESCRIPTION"
+_EOP_GROUP = "/METADATA/EOP_METADATA"
+_ESA_HEADER = "/METADATA/ESA_METADATA/earth_explorer_header/fixed_header"
+
+
+def _load_hdf5(path: Path) -> _Metadata | None:
+    """The metadata of a swath product (``/PRODUCT/latitude``, the files GDAL's netCDF
+    driver opens) read straight from HDF5, as :func:`_from_netcdf` gives it; ``None`` when
+    the file is of another kind or the HDF5 library is not usable (GDAL then reads it)."""
+    from ogc_server.ingest.hdf5meta import HDF5Unavailable, read_groups
+
+    try:
+        # (of ESA_METADATA only the fixed header: the processing history is long)
+        groups = read_groups(path, ["/", _GRANULE_GROUP, _EOP_GROUP, _ESA_HEADER],
+                             require=("/PRODUCT/latitude", "/PRODUCT/longitude"))
+    except (HDF5Unavailable, OSError):
+        return None
+    attributes = {k: _as_text(v) for k, v in groups["/"].items()}
+    header = groups.get(_ESA_HEADER)
+    esa = dict(header) if isinstance(header, dict) else {}
+    created = _dig(header, "source", "Creation_Date")
+    if created:
+        esa["Creation_Date"] = created
+    return _Metadata(
+        attributes=attributes,
+        granule=groups.get(_GRANULE_GROUP) or {},
+        eop=groups.get(_EOP_GROUP),
+        esa=esa,
+    )
+
+
+def _as_text(value: Any) -> str:
+    """A global attribute as GDAL's metadata gives it (text; lists comma separated)."""
+    if isinstance(value, list):
+        return ",".join(_as_text(v) for v in value)
+    return str(value)
 
 
 def _from_netcdf(dataset: Any) -> _Metadata:

@@ -31,6 +31,7 @@ from ogc_server.errors import InvalidQuery
 
 DATE_TIME = "date-time"
 MAX_FILTER_CHARS = 20_000
+MAX_FILTER_DEPTH = 50
 #: ``filter-lang`` values: ours (OGC API Features Part 3) and the older pygeoapi spellings.
 FILTER_LANGS = {"cql2-text": "cql-text", "cql2-json": "cql-json",
                 "cql-text": "cql-text", "cql-json": "cql-json"}
@@ -211,6 +212,12 @@ def parse_sortby(text: str) -> list[tuple[str, bool]]:
     return keys
 
 
+def format_sortby(keys: list[tuple[str, bool]]) -> str:
+    """``sortby`` in pygeoapi's spelling (``name`` / ``-name``) from :func:`parse_sortby`."""
+    names = {q.column: q.name for q in QUERYABLES}
+    return ",".join(("" if ascending else "-") + names[column] for column, ascending in keys)
+
+
 def check_properties(text: str, known: Iterable[str]) -> None:
     """The ``properties`` parameter names only properties a record has."""
     names = set(known)
@@ -230,8 +237,8 @@ def property_value(name: str, raw: str) -> Any:
         try:
             number = int(raw) if queryable.type == "integer" else float(raw)
         except ValueError as exc:
-            raise InvalidQuery(f"{name}: {raw!r} is not a {queryable.type}",
-                               locator=name) from exc
+            kind = "an integer" if queryable.type == "integer" else "a number"
+            raise InvalidQuery(f"{name}: {raw!r} is not {kind}", locator=name) from exc
         if isinstance(number, float) and not math.isfinite(number):
             raise InvalidQuery(f"{name}: {raw!r} is not a finite number", locator=name)
         return number
@@ -287,7 +294,22 @@ def parse_filter(text: str | bytes, lang: str | None = None) -> ast.Node:
                            locator="filter") from exc
     if not isinstance(node, ast.Node):
         raise InvalidQuery("filter: not a condition", locator="filter")
+    if _depth(node) > MAX_FILTER_DEPTH:
+        raise InvalidQuery(f"filter: nested more than {MAX_FILTER_DEPTH} levels deep "
+                           "(use IN for long lists of values)", locator="filter")
     return _Normaliser(from_json=as_json).visit(node)
+
+
+def _depth(node: ast.Node) -> int:
+    """How deep the AST is (counted without recursion: the tree may be very deep)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(node, 1)]
+    while stack and deepest <= MAX_FILTER_DEPTH:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = item.get_sub_nodes() if isinstance(item, ast.Node) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, ast.Node | list))
+    return deepest
 
 
 def _parse_text(text: str) -> Any:

@@ -7,7 +7,6 @@ import html
 from lxml import etree
 from shapely.geometry.base import BaseGeometry
 
-from ogc_server import __version__
 from ogc_server.archive.model import Product
 from ogc_server.web.opensearch import om
 from ogc_server.web.opensearch.common import (
@@ -36,14 +35,13 @@ def feed(page: Page) -> bytes:
     root.set(XML_LANG, "en")
     settings = page.settings
     sub(root, "atom:id", page.url("atom"))
-    sub(root, "atom:title", f"{settings.title}: "
-        + ("collections" if page.is_collection_search else page.request.parent))
+    sub(root, "atom:title", page.title)
     sub(root, "atom:subtitle", f"{page.total} results", type="text")
     sub(root, "atom:updated", as_utc_text(page.now))
     author = sub(root, "atom:author")
     sub(author, "atom:name", settings.contact.organisation)
     sub(author, "atom:email", settings.contact.email)
-    sub(root, "atom:generator", "ogc-server", version=__version__)
+    sub(root, "atom:generator", "ogc-server")
     for rel, href in page.paging("atom"):
         sub(root, "atom:link", rel=rel, type=MEDIA_TYPE, href=href)
     for fmt, title in _ALTERNATES:
@@ -60,11 +58,11 @@ def feed(page: Page) -> bytes:
         query.set(_attribute(name), value)
     if page.is_collection_search:
         for hit in page.collections:
-            root.append(collection_entry(page, hit))
+            collection_entry(root, page, hit)
     else:
         embed = page.request.record_schema == "om"
         for product in page.products:
-            root.append(product_entry(page, product, embed_om=embed))
+            product_entry(root, page, product, embed_om=embed)
     return to_bytes(root)
 
 
@@ -73,9 +71,10 @@ def _attribute(token: str) -> str:
     return f"{{{_FEED_NS[prefix]}}}{local}" if prefix else local
 
 
-def product_entry(page: Page, product: Product, *, embed_om: bool = False) -> etree._Element:
+def product_entry(parent: etree._Element, page: Page, product: Product, *,
+                  embed_om: bool = False) -> etree._Element:
     links = page.links
-    entry = element("atom:entry")
+    entry = sub(parent, "atom:entry")
     sub(entry, "atom:id", links.opensearch_product(product))
     sub(entry, "atom:title", product.identifier)
     sub(entry, "atom:updated", as_utc_text(product.modification_date or product.start))
@@ -171,9 +170,9 @@ def _eo_elements(entry: etree._Element, product: Product) -> None:
         sub(entry, f"eo:{name}", f"{text:g}" if isinstance(text, float) else text)
 
 
-def collection_entry(page: Page, hit: CollectionHit) -> etree._Element:
+def collection_entry(parent: etree._Element, page: Page, hit: CollectionHit) -> etree._Element:
     links, collection = page.links, hit.collection
-    entry = element("atom:entry")
+    entry = sub(parent, "atom:entry")
     sub(entry, "atom:id", links.opensearch_description(collection.identifier))
     sub(entry, "atom:title", collection.title)
     sub(entry, "atom:updated", as_utc_text(hit.end or page.now))

@@ -39,6 +39,7 @@ class Page:
     total: int
     products: list[Product] = field(default_factory=list)
     collections: list[CollectionHit] = field(default_factory=list)
+    is_collection_search: bool = False
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -46,8 +47,10 @@ class Page:
         return Links(self.settings.public_url)
 
     @property
-    def is_collection_search(self) -> bool:
-        return self.request.parent is None
+    def title(self) -> str:
+        if self.is_collection_search:
+            return f"{self.settings.title}: collections"
+        return f"{self.settings.title}: {self.request.parent or 'products'}"
 
     @property
     def returned(self) -> int:

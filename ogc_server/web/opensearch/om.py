@@ -44,12 +44,15 @@ def namespaces(kind: str) -> dict[str | None, str]:
     return nsmap("gml", "om", "ows", "eop", kind, "xlink")
 
 
-def earth_observation(product: Product, links: Links, *, declare: bool = True) -> etree._Element:
-    """The O&M record of ``product``; ``declare``: namespaces on this element."""
+def earth_observation(product: Product, links: Links,
+                      parent: etree._Element | None = None) -> etree._Element:
+    """The O&M record of ``product``: a new document root declaring its namespaces, or a child
+    of ``parent`` (whose document declares them: see :func:`namespaces`)."""
     kind = family(product.instrument)
     ident = _ncname(product.identifier)
-    root = element(f"{kind}:EarthObservation", nsmap_=namespaces(kind) if declare else None,
-                   gml__id=f"eo.{ident}")
+    tag = f"{kind}:EarthObservation"
+    root = (element(tag, nsmap_=namespaces(kind), gml__id=f"eo.{ident}") if parent is None
+            else sub(parent, tag, gml__id=f"eo.{ident}"))
     period = sub(sub(root, "om:phenomenonTime"), "gml:TimePeriod", gml__id=f"tp.{ident}")
     sub(period, "gml:beginPosition", as_utc_text(product.start))
     sub(period, "gml:endPosition", as_utc_text(product.end))

@@ -26,6 +26,7 @@ from ogc_server.web.stac.properties import Queryable
 from ogc_server.web.stac.times import parse_instant
 
 MAX_FILTER_CHARS = 65_536
+MAX_DEPTH = 100
 CRS84 = {"http://www.opengis.net/def/crs/OGC/1.3/CRS84",
          "https://www.opengis.net/def/crs/OGC/1.3/CRS84", "OGC:CRS84",
          "urn:ogc:def:crs:OGC:1.3:CRS84"}
@@ -54,11 +55,11 @@ def parse_filter(expression: Any, lang: str, crs: str | None = None) -> Any:
                 raise _fail("a cql2-text filter is a string")
             if len(expression) > MAX_FILTER_CHARS:
                 raise _fail(f"the filter is too long ({MAX_FILTER_CHARS} characters at most)")
-            return parse_cql2_text(expression)
+            return parse_cql2_text(_standard_text(expression))
         if lang == "cql2-json":
             if not isinstance(expression, dict):
                 raise _fail("a cql2-json filter is a JSON object")
-            return parse_cql2_json(expression)
+            return parse_cql2_json(_standard_json(expression, 0))
     except InvalidQuery:
         raise
     except RecursionError as exc:
@@ -67,6 +68,117 @@ def parse_filter(expression: Any, lang: str, crs: str | None = None) -> Any:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _fail(f"the {lang} filter cannot be parsed: {first_line[:200]}") from exc
     raise _fail("filter-lang must be cql2-text or cql2-json", "filter-lang")
+
+
+def _standard_json(node: Any, depth: int) -> Any:
+    """CQL2 JSON as the parser reads it: ``between`` takes ``[property, [low, high]]`` there."""
+    if depth > MAX_DEPTH:
+        raise _fail(f"the filter nests too deeply ({MAX_DEPTH} levels at most)")
+    if isinstance(node, list):
+        return [_standard_json(n, depth + 1) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _standard_json(v, depth + 1) for k, v in node.items()}
+    args = out.get("args")
+    if out.get("op") == "between" and isinstance(args, list) and len(args) == 3:
+        out["args"] = [args[0], [args[1], args[2]]]
+    return out
+
+
+def _standard_text(text: str) -> str:
+    """CQL2 text as the parser reads it.
+
+    The parser knows temporal predicates only infix (``datetime T_INTERSECTS INTERVAL(...)``)
+    and interval bounds only as full date-times, while CQL2 writes ``T_INTERSECTS(a, b)`` and
+    allows dates and open ends (``'..'``) as bounds: both are rewritten (outside literals).
+    """
+    match = _first_outside_quotes(_TEMPORAL_CALL, text)
+    if match is not None:
+        close = _closing_parenthesis(text, match.end())
+        args = _split_arguments(text[match.end():close]) if close is not None else []
+        if len(args) == 2:
+            lhs, rhs = (_standard_text(a.strip()) for a in args)
+            text = (f"{text[:match.start()]}({lhs} {match.group(1).upper()} {rhs})"
+                    f"{_standard_text(text[close + 1:])}")
+            return text
+    return _INTERVAL.sub(_interval_bounds, text)
+
+
+_TEMPORAL_CALL = re.compile(r"\b(T_[A-Za-z]+)\s*\(")
+_INTERVAL = re.compile(r"INTERVAL\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)", re.IGNORECASE)
+_OPEN_START, _OPEN_END = "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"
+
+
+def _interval_bounds(match: re.Match[str]) -> str:
+    start, end = match.group(1).strip(), match.group(2).strip()
+    if start in ("", ".."):
+        start = _OPEN_START
+    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", start):
+        start += "T00:00:00Z"
+    if end in ("", ".."):
+        end = _OPEN_END
+    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", end):
+        end += "T23:59:59.999999Z"
+    return f"INTERVAL('{start}','{end}')"
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    spans, i = [], 0
+    while i < len(text):
+        if text[i] in "'\"":
+            quote, j = text[i], i + 1
+            while j < len(text) and not (text[j] == quote and text[j + 1:j + 2] != quote):
+                j += 2 if text[j] == quote else 1
+            spans.append((i, j))
+            i = j + 1
+        else:
+            i += 1
+    return spans
+
+
+def _first_outside_quotes(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    spans = _quoted_spans(text)
+    for match in pattern.finditer(text):
+        if not any(a <= match.start() <= b for a, b in spans):
+            return match
+    return None
+
+
+def _closing_parenthesis(text: str, start: int) -> int | None:
+    depth, quote = 1, None
+    for i in range(start, len(text)):
+        ch = text[i]
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def _split_arguments(text: str) -> list[str]:
+    parts, depth, quote, current = [], 0, None, []
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
 
 
 def parse_query(query: Any) -> Any:
@@ -188,6 +300,8 @@ class _Translator:
 
     @staticmethod
     def _column(q: Queryable) -> ast.Attribute:
+        if not q.columns:
+            raise _fail(f"use spatial operators (S_INTERSECTS ...) on {q.name!r}")
         return ast.Attribute(q.columns[0])
 
     @staticmethod
@@ -209,8 +323,6 @@ class _Translator:
             raise _fail(f"{q.name} needs a number, not {value!r}")
         if q.kind == "string" and not isinstance(value, str):
             raise _fail(f"{q.name} needs a string, not {value!r}")
-        if q.kind == "geometry":
-            raise _fail("compare the geometry with spatial operators (S_INTERSECTS ...)")
         return self._convert(q, value)
 
     def _comparison(self, node: ast.Comparison) -> Any:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from shapely.geometry import mapping
+import shapely
 
 from ogc_server.archive.model import Product
 from ogc_server.links import Links
@@ -57,7 +58,7 @@ def item(product: Product, links: Links) -> dict[str, Any]:
         "stac_extensions": sorted(EXT[e] for e in extensions),
         "id": product.identifier,
         "collection": product.collection,
-        "geometry": mapping(product.footprint),
+        "geometry": json.loads(shapely.to_geojson(product.footprint)),
         "bbox": [minx, miny, maxx, maxy],
         "properties": properties,
         "links": item_links(product, links),

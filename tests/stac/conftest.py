@@ -1,0 +1,40 @@
+"""Fixtures of the STAC API tests: the demo catalogue behind our Flask app and a real server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from ogc_server.compose import build_application
+from ogc_server.services import Services, build_services
+from ogc_server.settings import Settings, load_settings
+from tests.conftest import ROOT
+from tests.web.server import running
+
+#: The platform's collections (for tests that need no catalogue).
+TEST_COLLECTIONS = load_settings(ROOT / "config" / "ogc-server.yml", environ={}).collection_list
+
+
+@pytest.fixture(scope="session")
+def demo_services(demo_settings: Settings) -> Iterator[Services]:
+    """Services over the demo archive (SQLite, then PostGIS); read-only."""
+    services = build_services(demo_settings, migrate=False)
+    yield services
+    services.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def stac_client(demo_services: Services) -> FlaskClient:
+    """A test client of our Flask app (without the host applications) over the demo archive."""
+    from ogc_server.web import create_app
+
+    return create_app(demo_services).test_client()
+
+
+@pytest.fixture(scope="session")
+def stac_url(demo_settings: Settings, demo_services: Services) -> Iterator[str]:
+    """The whole composed platform served on 127.0.0.1; yields the STAC API's address."""
+    with running(build_application(demo_settings, demo_services)) as url:
+        yield url + "/stac"
