@@ -30,6 +30,9 @@ P = products.c
 _FIELD_TO_COLUMN = {"start": "start_time", "end": "end_time"}
 _COLUMN_TO_FIELD = {v: k for k, v in _FIELD_TO_COLUMN.items()}
 _PRODUCT_FIELDS = [f.name for f in fields(Product)]
+_ROW_COLUMNS = [c.name for c in products.columns if c.name != "id"]
+_PLAIN_FIELDS = [(name, _FIELD_TO_COLUMN.get(name, name)) for name in _PRODUCT_FIELDS
+                 if name not in ("footprint", "extra", "online_state")]
 
 
 class _RtreeFirst(Join):
@@ -111,35 +114,54 @@ class ProductStore:
         return "updated"
 
     def upsert_many(self, items: Iterable[Product], batch: int = 1000) -> int:
-        """Bulk insert-or-replace (one statement per batch); returns the number written."""
-        insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
+        """Bulk insert-or-replace (one statement per batch, one transaction); returns the
+        number written."""
         written = 0
         chunk: list[dict[str, Any]] = []
-
-        def flush(conn: sa.engine.Connection) -> None:
-            nonlocal written
-            if not chunk:
-                return
-            stmt = insert(products)
-            update = {
-                c.name: stmt.excluded[c.name]
-                for c in products.columns
-                if c.name not in {"id", "identifier", "ingestion_date"}
-            }
-            conn.execute(stmt.on_conflict_do_update(index_elements=["identifier"], set_=update),
-                         chunk)
-            written += len(chunk)
-            chunk.clear()
-
         with write_transaction(self.engine) as conn:
+            write = self._bulk_writer(conn)
             for product in items:
                 chunk.append(to_row(product))
                 if len(chunk) >= batch:
-                    flush(conn)
-            flush(conn)
+                    write(chunk)
+                    written += len(chunk)
+                    chunk = []
+            if chunk:
+                write(chunk)
+                written += len(chunk)
         self._stats = None
         self._keys = None
         return written
+
+    def _bulk_writer(self, conn: sa.engine.Connection) -> Any:
+        """A function that upserts a list of rows on ``conn``.
+
+        On SQLite the statement is compiled once and the rows go straight to the driver's
+        ``executemany`` with the columns' own bind conversions (the per-row parameter handling
+        of a generic ``execute`` costs as much as SQLite's insert itself).
+        """
+        insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
+        stmt = insert(products)
+        update = {
+            c.name: stmt.excluded[c.name]
+            for c in products.columns
+            if c.name not in {"id", "identifier", "ingestion_date"}
+        }
+        stmt = stmt.on_conflict_do_update(index_elements=["identifier"], set_=update)
+        if self.dialect != "sqlite":
+            return lambda rows: conn.execute(stmt, rows)
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=_ROW_COLUMNS)
+        processors = compiled._bind_processors
+        convert = [(name, processors.get(name)) for name in compiled.positiontup]
+        sql = compiled.string
+
+        def write(rows: list[dict[str, Any]]) -> None:
+            conn.exec_driver_sql(sql, [
+                tuple(row[name] if fn is None else fn(row[name]) for name, fn in convert)
+                for row in rows
+            ])
+
+        return write
 
     def delete(self, identifier: str) -> None:
         with write_transaction(self.engine) as conn:
@@ -364,11 +386,7 @@ def to_row(product: Product) -> dict[str, Any]:
     now = datetime.now(UTC)
     geom = product.footprint
     minx, miny, maxx, maxy = geom.bounds
-    row: dict[str, Any] = {}
-    for name in _PRODUCT_FIELDS:
-        if name in ("footprint", "extra", "online_state", "replace"):
-            continue
-        row[_FIELD_TO_COLUMN.get(name, name)] = getattr(product, name)
+    row: dict[str, Any] = {column: getattr(product, name) for name, column in _PLAIN_FIELDS}
     row.update(
         footprint=shapely.to_wkb(geom),
         minx=minx,

@@ -294,11 +294,24 @@ def _check_source(source: Path) -> None:
     if not source.exists():
         raise InvalidProduct("no such file or folder")
     if source.is_dir():
-        for path in source.rglob("*"):
-            if path.is_symlink():
-                raise InvalidProduct(f"the product holds a symbolic link: {path.name}")
+        link = _first_symlink(source)
+        if link is not None:
+            raise InvalidProduct(f"the product holds a symbolic link: {link}")
     elif source.suffix.lower() != ".nc":
         raise InvalidProduct("not a product folder, zip or netCDF file")
+
+
+def _first_symlink(folder: Path) -> str | None:
+    """The name of a symbolic link anywhere under ``folder`` (links are not followed)."""
+    pending = [os.fspath(folder)]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    return entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+    return None
 
 
 def _copy_tree(source: Path, target: Path) -> None:

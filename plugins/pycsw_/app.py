@@ -89,6 +89,9 @@ class CswServer(Csw):
         self.outputschemas = {GMD: _IsoWriter()}
         for model in self.context.models.values():
             _tailor(model)
+        # prefixes used only inside QName values (the schemas DescribeRecord returns)
+        self.context.keep_ns_prefixes = [*self.context.keep_ns_prefixes, "gco", "gmx", "srv",
+                                         "xlink"]
 
     def _write_response(self) -> Any:
         try:
@@ -121,9 +124,8 @@ class CswServer(Csw):
             self._capabilities_30(root)
         elif name == "GetRecordsResponse" and self.prepared.validate:
             self.response = self._acknowledgement()
-        elif name == "GetRecordsResponse" and self.search.hits and self.prepared.version \
-                == "2.0.2":
-            _hits_only(root, int(self.kvp.get("startposition") or 1))
+        elif name == "GetRecordsResponse":
+            _paging(root, int(self.kvp.get("startposition") or 1), self.search.hits)
 
     def _capabilities_30(self, root: etree._Element) -> None:
         for constraint in root.iter(f"{{{OWS2}}}Constraint"):
@@ -169,14 +171,21 @@ def _tailor(model: dict[str, Any]) -> None:
             constraint["values"] = ["FALSE"]
 
 
-def _hits_only(root: etree._Element, start: int) -> None:
-    """resultType="hits" sends no records: say so (pycsw counts the page it did not send)."""
-    results = root.find(f"{{{CSW2}}}SearchResults")
+def _paging(root: etree._Element, start: int, hits: bool) -> None:
+    """numberOfRecordsReturned and nextRecord as CSW defines them (pycsw counts the page a
+    hits request does not send, and points past the end at record 1)."""
+    namespace = etree.QName(root).namespace
+    results = root.find(f"{{{namespace}}}SearchResults")
     if results is None:
         return
     matched = int(results.get("numberOfRecordsMatched", "0"))
-    results.set("numberOfRecordsReturned", "0")
-    results.set("nextRecord", str(start) if matched >= start else "0")
+    returned = 0 if hits else len([c for c in results if isinstance(c.tag, str)])
+    following = start + returned
+    results.set("numberOfRecordsReturned", str(returned))
+    results.set("nextRecord", str(following) if following <= matched else "0")
+    if results.get("status") is not None:  # CSW 3.0
+        results.set("status", "none" if matched == 0 else
+                    "complete" if returned == matched else "subset")
 
 
 class CswApp:

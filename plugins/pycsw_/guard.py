@@ -31,16 +31,15 @@ from ogc_server.archive.filters import compile_filter
 from ogc_server.errors import InvalidQuery
 from ogc_server.ingest.xmlsafe import UnsafeXML, XMLError, parse_xml
 from plugins.pycsw_.constraints import (
-    FES,
-    OGC,
     ConstraintError,
     kvp_terms,
     parse_cql,
-    parse_filter,
     sort_keys_kvp,
     sort_keys_xml,
 )
-from plugins.pycsw_.queryables import product_filter, resolve, sort_keys
+from plugins.pycsw_.fes import FES, OGC, parse_filter
+from plugins.pycsw_.matching import product_filter
+from plugins.pycsw_.queryables import resolve, sort_keys
 from plugins.pycsw_.repository import Catalogue, Search
 
 CSW2 = "http://www.opengis.net/cat/csw/2.0.2"

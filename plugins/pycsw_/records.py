@@ -89,9 +89,21 @@ class Locator:
         ]
 
 
+def _compact(root: etree._Element) -> etree._Element:
+    """The record without indentation (responses are indented as a whole) nor comments."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.text is not None and not element.text.strip() and len(element):
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+    return root
+
+
 def _texts(root: etree._Element, path: str) -> list[str]:
     found = []
-    for element in root.findall(path, NS):
+    for element in root.xpath(path, namespaces=NS):
         text = " ".join("".join(element.itertext()).split())
         if text and text not in found:
             found.append(text)
@@ -155,7 +167,7 @@ def collection_facts(settings: Settings | None, collection: Collection) -> Colle
     xml, root = None, etree.Element(iso._q("gmd", "MD_Metadata"))
     if collection.metadata_file and settings is not None:
         xml = collection_record(settings, collection)
-        root = parse_xml(xml)
+        root = _compact(parse_xml(xml))
     ident = "gmd:identificationInfo/gmd:MD_DataIdentification/"
     bounds = [_texts(root, f"{ident}gmd:extent//gmd:{side}/gco:Decimal")
               for side in ("westBoundLongitude", "southBoundLatitude", "eastBoundLongitude",

@@ -29,13 +29,8 @@ from ogc_server.archive.model import Collection, Product, RetentionPolicy
 from ogc_server.archive.query import COLUMNS, ProductQuery
 from ogc_server.archive.tables import products
 from ogc_server.services import Services
-from plugins.pycsw_.queryables import (
-    BY_DBCOL,
-    Queryable,
-    evaluate,
-    product_filter,
-    pycsw_queryables,
-)
+from plugins.pycsw_.matching import evaluate, product_filter
+from plugins.pycsw_.queryables import BY_DBCOL, Queryable, pycsw_queryables
 from plugins.pycsw_.records import (
     CollectionFacts,
     Locator,

@@ -67,7 +67,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 STATIC = Path(pygeoapi.__file__).resolve().parent / "static"
 FORMATS = {"json", "html", "jsonld"}
 MAX_BODY = 1 << 20
-EXTENTS_TTL = 5.0
+EXTENTS_TTL = 60.0
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
      "trailers", "transfer-encoding", "upgrade"}

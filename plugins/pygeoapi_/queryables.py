@@ -222,7 +222,9 @@ def check_properties(text: str, known: Iterable[str]) -> None:
     """The ``properties`` parameter names only properties a record has."""
     names = set(known)
     for name in (p.strip() for p in text.split(",")):
-        if name and name not in names:
+        if not name:
+            raise InvalidQuery("properties: an empty property name", locator="properties")
+        if name not in names:
             raise InvalidQuery(f"properties: a record has no property {name!r}",
                                locator="properties")
 

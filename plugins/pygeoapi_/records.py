@@ -269,6 +269,8 @@ class ArchiveRecordsProvider(BaseProvider):
             elif name == "type":
                 if "dataset" not in {t.strip() for t in value.split(",")}:
                     return None  # every record is a dataset
+            elif name.startswith("_") or name.endswith("_"):
+                continue  # a client's own marker (a cache buster, OWSLib's datetime_)
             else:
                 raise InvalidQuery(f"unknown query parameter {name!r}", locator=name)
         keys = [(queryables.BY_NAME[s["property"]].column, s.get("order", "+") != "-")

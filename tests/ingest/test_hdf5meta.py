@@ -22,10 +22,17 @@ def _through_gdal(monkeypatch: pytest.MonkeyPatch, path: Path):
         return sentinel5p.read(path)
 
 
-def test_swath_products_take_the_direct_path() -> None:
-    assert sentinel5p._load_hdf5(NO2) is not None
-    # a gridded product (no /PRODUCT/latitude) is left to GDAL
+def test_only_swath_products_take_the_direct_path(tmp_path) -> None:
+    from ogc_server.demo.bulk import plan_bulk
+    from ogc_server.demo.generator import write_product
+
+    now = datetime(2025, 11, 24, tzinfo=UTC)
+    spec = next(s for s in plan_bulk(products=200, seed=6, now=now)
+                if s.platform == "Sentinel-5P")
+    assert sentinel5p._load_hdf5(write_product(spec, tmp_path, rasters=False)) is not None
+    # a gridded product and the cut-down sample (no /PRODUCT/latitude) are left to GDAL
     assert sentinel5p._load_hdf5(O3_TCL) is None
+    assert sentinel5p._load_hdf5(NO2) is None
 
 
 def test_same_product_as_through_gdal(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -33,8 +40,9 @@ def test_same_product_as_through_gdal(monkeypatch: pytest.MonkeyPatch, tmp_path)
     from ogc_server.demo.generator import write_product
 
     now = datetime(2025, 11, 24, tzinfo=UTC)
-    specs = [s for s in plan_bulk(products=400, seed=6, now=now)
-             if s.platform == "Sentinel-5P"][:8]
+    s5p = [s for s in plan_bulk(products=400, seed=6, now=now) if s.platform == "Sentinel-5P"]
+    specs = [s for s in s5p if s.product_type.startswith("L1B")][:4]
+    specs += [s for s in s5p if s.product_type.startswith("L2")][:4]
     assert {s.product_type[:3] for s in specs} == {"L1B", "L2_"}
     paths = [NO2, O3_TCL]
     paths += [write_product(s, tmp_path, 0.1, rasters=bool(i % 2)) for i, s in enumerate(specs)]

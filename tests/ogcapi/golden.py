@@ -23,7 +23,8 @@ REGENERATE = os.environ.get("OGC_SERVER_REGENERATE") == "1"
 
 def normalise(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: ("<volatile>" if k in VOLATILE else normalise(v)) for k, v in value.items()}
+        return {k: ("<volatile>" if k in VOLATILE and not isinstance(v, dict) else normalise(v))
+                for k, v in value.items()}
     if isinstance(value, list):
         return [normalise(v) for v in value]
     return value

@@ -61,7 +61,10 @@ def _check_json(response, status: int, locator: str) -> None:  # noqa: ANN001
     assert response.json["status"] == status
 
 
-@pytest.mark.parametrize(("query", "locator"), BAD)
+IDS = [query[:40] for query, _ in BAD]
+
+
+@pytest.mark.parametrize(("query", "locator"), BAD, ids=IDS)
 def test_bad_input_atom_and_sru_get_an_xml_exception(demo_client: FlaskClient, query: str,
                                                      locator: str) -> None:
     _check_xml(demo_client.get(f"/opensearch/request?{S2}&{query}"), 400, locator)
@@ -69,7 +72,7 @@ def test_bad_input_atom_and_sru_get_an_xml_exception(demo_client: FlaskClient, q
                                "&httpAccept=application/sru%2Bxml"), 400, locator)
 
 
-@pytest.mark.parametrize(("query", "locator"), BAD)
+@pytest.mark.parametrize(("query", "locator"), BAD, ids=IDS)
 def test_bad_input_geojson_gets_a_json_problem(demo_client: FlaskClient, query: str,
                                                locator: str) -> None:
     _check_json(demo_client.get(f"/opensearch/request?{S2}&{query}"
@@ -116,3 +119,12 @@ def test_injection_attempts_in_every_parameter(demo_client: FlaskClient, value: 
 def test_unknown_parameters_are_ignored(demo_client: FlaskClient) -> None:
     response = demo_client.get(f"/opensearch/request?{S2}&whatever=1&bbox=")
     assert response.status_code == 200
+
+
+def test_exception_reports_are_valid_ows(demo_client: FlaskClient) -> None:
+    from tests.xmlvalidate import errors
+
+    schema = "http://schemas.opengis.net/ows/2.0/owsExceptionReport.xsd"
+    for url in (f"/opensearch/request?{S2}&bbox=1", "/opensearch/description.xml?"
+                "parentIdentifier=EOP:X"):
+        assert errors(demo_client.get(url).data, schema, validation="lax") == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -35,6 +37,18 @@ def stac_client(demo_services: Services) -> FlaskClient:
 
 @pytest.fixture(scope="session")
 def stac_url(demo_settings: Settings, demo_services: Services) -> Iterator[str]:
-    """The whole composed platform served on 127.0.0.1; yields the STAC API's address."""
-    with running(build_application(demo_settings, demo_services)) as url:
+    """The whole composed platform served on 127.0.0.1; yields the STAC API's address.
+
+    The platform writes its links with its public address, so the application is built once
+    the server's port is known, with that address as ``public_url``.
+    """
+    built: dict[str, Any] = {}
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        return built["app"](environ, start_response)
+
+    with running(application) as url:
+        settings = demo_settings.model_copy(update={"public_url": url})
+        built["app"] = build_application(settings, dataclasses.replace(demo_services,
+                                                                       settings=settings))
         yield url + "/stac"

@@ -50,12 +50,26 @@ def test_landing_page(stac_client: FlaskClient) -> None:
     assert doc["type"] == "Catalog" and doc["conformsTo"] == list(landing.CONFORMANCE)
     rels = [(link["rel"], link.get("method")) for link in doc["links"]]
     for expected in [("self", None), ("root", None), ("conformance", None), ("data", None),
+                     ("service-desc", None),
                      ("search", "GET"), ("search", "POST"),
                      ("http://www.opengis.net/def/rel/ogc/1.0/queryables", None)]:
         assert expected in rels
     assert sum(rel == "child" for rel, _ in rels) == 11
     assert stac_errors(doc) == []
     assert _get(stac_client, "/stac/conformance") == {"conformsTo": list(landing.CONFORMANCE)}
+
+
+def test_service_description_covers_every_route(stac_client: FlaskClient) -> None:
+    response = stac_client.get("/stac/api")
+    assert response.mimetype == "application/vnd.oai.openapi+json"
+    doc = response.get_json()
+    assert doc["openapi"].startswith("3.0") and doc["servers"] == [
+        {"url": "http://127.0.0.1:8080/stac"}]
+    routes = {rule.rule.removeprefix("/stac").replace("<collection_id>", "{collectionId}")
+              .replace("<item_id>", "{itemId}") or "/"
+              for rule in stac_client.application.url_map.iter_rules()
+              if rule.endpoint.startswith("stac.")}
+    assert routes == set(doc["paths"])
 
 
 def test_collections_have_extents_from_the_catalogue(stac_client: FlaskClient,
@@ -325,7 +339,7 @@ def test_bad_bodies(stac_client: FlaskClient) -> None:
     ("/stac/collections/EOP:CODE-DE:NOPE", "collectionId"),
     ("/stac/collections/EOP:CODE-DE:NOPE/items", "collectionId"),
     ("/stac/collections/EOP:CODE-DE:NOPE/queryables", "collectionId"),
-    (f"/stac/collections/{S2_L1C}/items/NOPE", "identifier"),
+    (f"/stac/collections/{S2_L1C}/items/NOPE", "itemId"),
 ])
 def test_not_found(stac_client: FlaskClient, path: str, parameter: str) -> None:
     _assert_problem(stac_client.get(path), 404, parameter)

@@ -9,14 +9,15 @@ Unknown parameters are ignored (OpenSearch practice); empty values count as abse
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ogc_server.archive.query import Like, ProductQuery, Range
+from ogc_server.archive.query import Like, ProductQuery
 from ogc_server.errors import InvalidQuery
 from ogc_server.web.opensearch import geometry as geo
 from ogc_server.web.opensearch import ranges
+from ogc_server.web.opensearch.normalise import NORMALISERS
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 500
@@ -345,7 +346,7 @@ def _filter(query: ProductQuery, param: Parameter, text: str) -> None:
 
 def _text(param: Parameter, text: str) -> Any:
     value = ranges.text_value(param.name, text)
-    normalise = _NORMALISERS.get(param.name, str.strip)
+    normalise = NORMALISERS.get(param.name, str.strip)
     items = [normalise(v) for v in (value if isinstance(value, list) else [value])]
     if param.options:
         for item in items:
@@ -377,54 +378,3 @@ def _platform(query: ProductQuery, value: Any) -> Any:
             query.where.setdefault("platform_serial_identifier", match[2])
             return f"Sentinel-{match[1]}"
     return value
-
-
-def _canonical_platform(text: str) -> str:
-    match = re.fullmatch(r"(?i)\s*(?:sentinel-?|s)(\d)(p|[a-d])?\s*", text)
-    if not match:
-        return text.strip()
-    number, suffix = match[1], (match[2] or "").upper()
-    if suffix == "P":
-        return f"Sentinel-{number}P"
-    return f"Sentinel-{number}{suffix}"
-
-
-def _canonical_level(text: str) -> str:
-    match = re.fullmatch(r"(?i)\s*(?:level-?|l)(\w{1,3})\s*", text)
-    return f"Level-{match[1].upper()}" if match else text.strip()
-
-
-def _channels(text: str) -> str:
-    parts = [p for p in re.split(r"[\s,+/]+", text.upper()) if p]
-    return ", ".join(parts)
-
-
-def _tile(text: str) -> str:
-    text = text.strip().upper()
-    return text[1:] if len(text) == 6 and text.startswith("T") else text
-
-
-_NORMALISERS: dict[str, Callable[[str], str]] = {
-    "platform": _canonical_platform,
-    "platformSerialIdentifier": lambda t: t.strip().upper(),
-    "instrument": lambda t: t.strip().upper(),
-    "productType": lambda t: t.strip().upper(),
-    "processingLevel": _canonical_level,
-    "orbitDirection": lambda t: t.strip().upper(),
-    "polarisationMode": lambda t: t.strip().upper(),
-    "polarisationChannels": _channels,
-    "antennaLookDirection": lambda t: t.strip().upper(),
-    "productionStatus": lambda t: t.strip().upper(),
-    "tileId": _tile,
-}
-
-
-def describe_value(value: Any) -> str:
-    """A filter value back in the range syntax (for echoing)."""
-    if isinstance(value, Range):
-        low = "" if value.low is None else f"{'[' if value.low_inclusive else ']'}{value.low}"
-        high = "" if value.high is None else f"{value.high}{']' if value.high_inclusive else '['}"
-        return f"{low},{high}" if low and high else low or high
-    if isinstance(value, list):
-        return "{" + ",".join(map(str, value)) + "}"
-    return str(value)

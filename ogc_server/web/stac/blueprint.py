@@ -13,7 +13,7 @@ from ogc_server.errors import CollectionNotFound, InvalidQuery, ProductNotFound
 from ogc_server.links import Links
 from ogc_server.web.context import services
 from ogc_server.web.stac import collections as stac_collections
-from ogc_server.web.stac import errors, items, landing, params, properties, search
+from ogc_server.web.stac import errors, items, landing, openapi, params, properties, search
 from ogc_server.web.stac.errors import StacError
 
 blueprint = Blueprint("stac", __name__, url_prefix="/stac")
@@ -61,6 +61,12 @@ def _find(collection_id: str) -> Collection:
 def landing_page() -> Response:
     settings = services().settings
     return _reply(landing.landing_page(settings.title, _links(), _collections()))
+
+
+@blueprint.get("/api")
+def service_description() -> Response:
+    settings = services().settings
+    return _reply(openapi.document(f"{_links().base}/stac", settings.title), openapi.MEDIA_TYPE)
 
 
 @blueprint.get("/conformance")
@@ -131,7 +137,10 @@ def collection_items(collection_id: str) -> Response:
 @blueprint.get("/collections/<collection_id>/items/<item_id>")
 def item(collection_id: str, item_id: str) -> Response:
     c = _find(collection_id)
-    product = services().store.get(item_id)
+    try:
+        product = services().store.get(item_id)
+    except ProductNotFound as exc:
+        raise ProductNotFound(f"no item {item_id!r} in {c.identifier}", locator="itemId") from exc
     if product.collection != c.identifier:
         raise ProductNotFound(f"no item {item_id!r} in {c.identifier}", locator="itemId")
     return _reply(items.item(product, _links()), items.GEOJSON)

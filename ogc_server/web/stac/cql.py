@@ -199,6 +199,8 @@ def parse_query(query: Any) -> Any:
 
 
 def _query_node(attribute: ast.Attribute, op: str, value: Any) -> Any:
+    value = [_query_value(attribute.name, v) for v in value] if isinstance(value, list) \
+        else _query_value(attribute.name, value)
     if op == "in":
         if not isinstance(value, list) or not value or not all(_scalar(v) for v in value):
             raise _fail(f"query {attribute.name}: in takes a list of values", "query")
@@ -213,6 +215,19 @@ def _query_node(attribute: ast.Attribute, op: str, value: Any) -> Any:
     pattern = {"startsWith": f"{escaped}%", "endsWith": f"%{escaped}",
                "contains": f"%{escaped}%"}[op]
     return ast.Like(attribute, pattern, False, "%", "_", "\\", False)
+
+
+def _query_value(name: str, value: Any) -> Any:
+    """Numbers given as text (``"eo:cloud_cover<30"`` shorthands) become numbers."""
+    queryable = properties.lookup(name)
+    if queryable is not None and queryable.kind in ("number", "integer") and \
+            isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return int(number) if queryable.kind == "integer" and number.is_integer() else number
+    return value
 
 
 def _scalar(value: Any) -> bool:

@@ -46,6 +46,8 @@ def landing_page(title: str, links: Links, collections: list[Collection]) -> dic
     page_links = [
         {"rel": "self", "type": "application/json", "href": root},
         {"rel": "root", "type": "application/json", "href": root},
+        {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
+         "href": f"{root}/api", "title": "OpenAPI description"},
         {"rel": "conformance", "type": "application/json", "href": f"{root}/conformance",
          "title": "Conformance classes"},
         {"rel": "data", "type": "application/json", "href": f"{root}/collections",
