@@ -74,13 +74,11 @@ def records(products: int, seed: int, workers: int) -> tuple[list[Product], dict
     for spec in specs:
         product = spec.expected_product()
         months = retention_months(by_id[spec.collection], order, spec.region) or 0
-        out.append(product.replace(
-            retention_deadline=retention_deadline(product.start, months),
-            ingestion_date=spec.created + timedelta(hours=1),
-            modification_date=spec.created + timedelta(hours=1),
-            online_state=OnlineState.OFFLINE,
-            size=1_000_000 + spec.seed % 900_000_000,
-        ))
+        product.retention_deadline = retention_deadline(product.start, months)
+        product.ingestion_date = product.modification_date = spec.created + timedelta(hours=1)
+        product.online_state = OnlineState.OFFLINE
+        product.size = 1_000_000 + spec.seed % 900_000_000
+        out.append(product)
     del specs
     gc.collect()
     converted = time.perf_counter()

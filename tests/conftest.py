@@ -117,42 +117,115 @@ DEMO_PRODUCTS = 44
 DEMO_NOW = "2026-11-01T00:00:00+00:00"
 
 
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder shared by every xdist worker of this test run."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _run_id() -> str:
+    return os.environ.setdefault("OGC_SERVER_TEST_RUN", uuid.uuid4().hex[:10])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _run_id()  # set in the controller before xdist workers start, so they share it
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller drops the run's shared demo databases."""
+    if hasattr(session.config, "workerinput"):
+        return
+    try:
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            names = conn.execute(sa.text(
+                "SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                {"p": f"ogc_demo_{_run_id()}%"}).scalars().all()
+            for name in names:
+                conn.execute(sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ), {"n": name})
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+    except Exception:  # no PostgreSQL here: nothing to drop
+        pass
+
+
 @pytest.fixture(scope="session")
 def demo_sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """A small demo archive (every collection, small rasters), generated once."""
+    """A small demo archive (every collection, small rasters), generated once per test run."""
     from datetime import datetime
+
+    from filelock import FileLock
 
     from ogc_server.demo import generate
 
-    out = tmp_path_factory.mktemp("demo-sources")
-    return generate(out, products=DEMO_PRODUCTS, seed=3, now=datetime.fromisoformat(DEMO_NOW),
-                    raster_scale=0.25)
+    shared = _shared_dir(tmp_path_factory, "demo-sources")
+    with FileLock(str(shared) + ".lock"):
+        done = shared / ".done"
+        if not done.exists():
+            generate(shared, products=DEMO_PRODUCTS, seed=3,
+                     now=datetime.fromisoformat(DEMO_NOW), raster_scale=0.25)
+            done.touch()
+    return sorted(p for p in shared.iterdir() if not p.name.startswith("."))
 
 
 def _demo_settings(tmp: Path, sources: list[Path], database_url: str | None) -> Settings:
+    """The demo catalogue, built once per run by whichever worker comes first."""
+    from filelock import FileLock
+
     from ogc_server.ingest.pipeline import ingest_batch
 
-    settings = load_settings(make_config(tmp, database_url))
-    summary = ingest_batch(settings, sources, workers=1)
-    assert summary.ok, summary.describe()
-    return settings
+    with FileLock(str(tmp) + ".lock"):
+        config = tmp / "config" / "ogc-server.yml"
+        done = tmp / ".done"
+        if done.exists():
+            return load_settings(config)
+        settings = load_settings(make_config(tmp, database_url))
+        summary = ingest_batch(settings, sources, workers=1)
+        assert summary.ok, summary.describe()
+        done.touch()
+        return settings
 
 
 @pytest.fixture(scope="session", params=["sqlite",
                                          pytest.param("postgres", marks=pytest.mark.postgres)])
 def demo_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                  demo_sources: list[Path]) -> Iterator[Settings]:
+                  demo_sources: list[Path]) -> Settings:
     """Settings over the demo archive, catalogued on SQLite and (second run) on PostGIS.
 
-    Read-only: tests must not change this catalogue (use ``settings`` for writes).
+    Built once per test run and shared by the xdist workers. Read-only: tests must not change
+    this catalogue (use ``settings`` for writes).
     """
-    tmp = tmp_path_factory.mktemp(f"demo-{request.param}")
+    tmp = _shared_dir(tmp_path_factory, f"demo-{request.param}")
     if request.param == "sqlite":
-        yield _demo_settings(tmp, demo_sources, None)
-        return
-    databases = _postgres_database()
-    url = next(databases)
+        return _demo_settings(tmp, demo_sources, None)
+    url = _demo_database(tmp)
+    return _demo_settings(tmp, demo_sources, url)
+
+
+def _demo_database(tmp: Path) -> str:
+    """The run's shared PostGIS database for the demo catalogue (dropped at session end)."""
+    from filelock import FileLock
+
+    name = f"ogc_demo_{_run_id()}"
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
     try:
-        yield _demo_settings(tmp, demo_sources, url)
-    finally:
-        databases.close()
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # no server here
+        if REQUIRE_SERVICES:
+            pytest.fail(f"PostgreSQL is required here but not reachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    with FileLock(str(tmp) + ".db.lock"), admin.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                              {"n": name}).first()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url

@@ -50,7 +50,7 @@ class Queryable:
     eo: bool = False
     """An Earth observation addition to the ISO queryables (listed as AdditionalQueryables)."""
     domain: bool = False
-    """GetDomain lists its values."""
+    """GetDomain lists its values (single-source queryables only, so counts are exact)."""
 
     @property
     def sort_column(self) -> str | None:
@@ -81,7 +81,7 @@ QUERYABLES: tuple[Queryable, ...] = (
     _q("anytext", ("apiso:AnyText", "csw:AnyText"), TEXT, "anytext", columns=ANYTEXT_COLUMNS,
        per_collection=True),
     _q("subject", ("apiso:Subject", "dc:subject"), TEXT, "keywords", columns=SUBJECT_COLUMNS,
-       per_collection=True, domain=True),
+       per_collection=True),
     _q("type", ("apiso:Type", "dc:type"), TEXT, "type", constant="dataset", domain=True),
     _q("format", ("apiso:Format", "dc:format"), TEXT, "format", per_collection=True,
        domain=True),

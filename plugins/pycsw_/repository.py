@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -153,29 +154,32 @@ class Catalogue:
 
     # Domains and dates ------------------------------------------------------------------------
 
-    def domain(self, q: Queryable) -> list[str]:
-        """The values of ``q`` in the catalogue (GetDomain), sorted."""
+    def domain(self, q: Queryable) -> list[tuple[str, int]]:
+        """The values of ``q`` in the catalogue and how many records have each (GetDomain)."""
         if not q.domain:
             return []
-        found: set[str] = set()
+        counts: Counter[str] = Counter()
 
-        def add(value: Any) -> None:
-            for item in value if isinstance(value, list | tuple) else [value]:
-                if item is not None and str(item).strip():
-                    found.add(str(item))
+        def add(value: Any, count: int) -> None:
+            items = value if isinstance(value, list | tuple) else [value]
+            for item in dict.fromkeys(str(i) for i in items if i is not None and str(i).strip()):
+                counts[item] += count
 
         for facts in self.series:
-            add(facts.values.get(q.key))
+            add(facts.values.get(q.key), 1)
         if q.constant is not None:
-            add(q.constant)
+            add(q.constant, self.store.count())
         if q.per_collection:
-            for values in self.per_collection.values():
-                add(values.get(q.key))
-        with self.engine.connect() as conn:
-            for column in q.columns:
-                stmt = sa.select(COLUMNS[column]).distinct().limit(MAX_DOMAIN_VALUES)
-                add(list(conn.execute(stmt).scalars()))
-        return sorted(found)[:MAX_DOMAIN_VALUES]
+            for identifier, stats in self.store.collection_stats().items():
+                add(self.per_collection.get(identifier, {}).get(q.key), stats.count)
+        if q.columns:
+            column = COLUMNS[q.columns[0]]
+            stmt = (sa.select(column, sa.func.count()).where(column.is_not(None))
+                    .group_by(column).limit(MAX_DOMAIN_VALUES))
+            with self.engine.connect() as conn:
+                for value, count in conn.execute(stmt):
+                    add(value, count)
+        return sorted(counts.items())[:MAX_DOMAIN_VALUES]
 
     def latest_change(self) -> datetime:
         """When the catalogue last changed (pycsw's updateSequence)."""
@@ -245,8 +249,8 @@ class ArchiveRepository:
         q = BY_DBCOL.get(domain)
         found = self._guarded(lambda: self.catalogue.domain(q)) if q else []
         if domainquerytype == "range":
-            return [(found[0], found[-1])] if found else []
-        return [(value, 1) if count else (value,) for value in found]
+            return [(found[0][0], found[-1][0])] if found else []
+        return [(value, number) if count else (value,) for value, number in found]
 
     def query_insert(self, direction: str = "max") -> str:
         return self.catalogue.latest_change().strftime("%Y-%m-%dT%H:%M:%SZ")

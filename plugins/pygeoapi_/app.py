@@ -10,22 +10,26 @@ framework-free handlers as flask_app does (``APIRequest.from_flask`` on a werkze
 What pygeoapi still keeps per process is neutralised here:
 
 * templates are rendered with a translated configuration cached per locale in
-  ``pygeoapi.l10n._cfg_cache``: HTML answers run under a lock with this application's cache;
+  ``pygeoapi.l10n._cfg_cache``: that cache is replaced by one that keeps a dict per
+  application, chosen for each request through a context variable;
 * ``pygeoapi.api.conformance`` appends to a module-level list on every call: conformance is
   answered here, with the classes this service implements;
 * ``API()`` calls ``logging.basicConfig``: skipped, only the CLI configures logging;
 * the items handler parses ``filter`` as ECQL: our CQL2 text/JSON readers are installed in its
-  place (:func:`install_filter_parsers`, the same for every application).
+  place.
+
+Both replacements (:func:`install`) are the same for every application.
 """
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -123,27 +127,65 @@ ROUTES = Map([
     Rule("/collections/<cid>/items/<item_id>", endpoint="item", methods=GET),
 ], strict_slashes=False)
 
-#: pygeoapi's process-wide state is touched under this lock (templates, API construction).
-_PYGEOAPI_LOCK = threading.RLock()
+#: Held while pygeoapi's module state is changed (installation, API construction).
+_PYGEOAPI_LOCK = threading.Lock()
 
 Answer = tuple[dict[str, str], int, str | bytes]
 
 
 def build_wsgi_app(services: Services) -> WSGIApp:
     """The OGC API - Records application over ``services`` (mounted at ``/ogcapi``)."""
-    install_filter_parsers()
+    install()
     return RecordsApp(services)
 
 
-def install_filter_parsers() -> None:
-    """Make pygeoapi's items handler read ``filter`` as CQL2 text or CQL2 JSON.
+class _TemplateCaches(MutableMapping[Any, Any]):
+    """pygeoapi's translated-configuration cache, one dict per application.
 
-    pygeoapi 0.21 parses the ``filter`` parameter with the ECQL grammar and a POSTed body with
-    a CQL2 JSON reader that swaps bbox axes; both names are replaced by our readers (which
-    also accept ECQL). The same for every application, so installing it twice changes nothing.
+    The application serving the current request is chosen with :data:`_APPLICATION_CACHE`;
+    outside a request the cache is one shared dict, as pygeoapi's own.
     """
-    itemtypes_api.parse_ecql_text = queryables.parse_filter
-    itemtypes_api.parse_cql2_json = _parse_json_body
+
+    def __init__(self, shared: dict[Any, Any]):
+        self._shared = shared
+
+    def _current(self) -> dict[Any, Any]:
+        current = _APPLICATION_CACHE.get()
+        return self._shared if current is None else current
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._current()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._current()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._current()[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+
+_APPLICATION_CACHE: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "ogcapi_template_cache", default=None)
+
+
+def install() -> None:
+    """Adapt pygeoapi's module state to several applications and to CQL2 (idempotent).
+
+    * the template configuration cache becomes :class:`_TemplateCaches`;
+    * pygeoapi 0.21 parses the ``filter`` parameter with the ECQL grammar and a POSTed body
+      with a CQL2 JSON reader that swaps bbox axes: both are replaced by our readers (which
+      also accept ECQL).
+    """
+    with _PYGEOAPI_LOCK:
+        if not isinstance(l10n._cfg_cache, _TemplateCaches):
+            l10n._cfg_cache = _TemplateCaches(l10n._cfg_cache)
+        itemtypes_api.parse_ecql_text = queryables.parse_filter
+        itemtypes_api.parse_cql2_json = _parse_json_body
 
 
 def _parse_json_body(data: str | bytes) -> Any:
@@ -186,7 +228,7 @@ class RecordsApp:
         if problem is None:
             try:
                 endpoint, args = ROUTES.bind_to_environ(environ).match()
-                with self._templates(api_request):
+                with self._templates():
                     answer = getattr(self, f"_{endpoint}")(request, api_request, **args)
             except NotFound:
                 answer = self._error(api_request, HTTPStatus.NOT_FOUND, "NotFound",
@@ -226,18 +268,13 @@ class RecordsApp:
                           api_request.data), None
 
     @contextmanager
-    def _templates(self, api_request: APIRequest) -> Iterator[None]:
-        """HTML renders use this application's translated configuration, one at a time."""
-        if api_request.format != core_api.F_HTML:
+    def _templates(self) -> Iterator[None]:
+        """Templates rendered meanwhile use this application's translated configuration."""
+        token = _APPLICATION_CACHE.set(self._template_cache)
+        try:
             yield
-            return
-        with _PYGEOAPI_LOCK:
-            saved = l10n._cfg_cache
-            l10n._cfg_cache = self._template_cache
-            try:
-                yield
-            finally:
-                l10n._cfg_cache = saved
+        finally:
+            _APPLICATION_CACHE.reset(token)
 
     def _error(self, api_request: APIRequest, status: HTTPStatus, code: str,
                description: str) -> Answer:
@@ -248,7 +285,7 @@ class RecordsApp:
         data = {"code": code, "type": code, "description": description}
         if api_request.format == core_api.F_HTML:
             headers["Content-Type"] = core_api.FORMAT_TYPES[core_api.F_HTML]
-            with self._templates(api_request):
+            with self._templates():
                 return headers, status, self._render(api_request, "exception.html", data)
         headers["Content-Type"] = core_api.FORMAT_TYPES[core_api.F_JSON]
         return headers, status, to_json(data, self.api.pretty_print)
@@ -330,7 +367,7 @@ class RecordsApp:
             queryables.check_filter_crs(args.get("filter-crs"))
             if "filter" in args:
                 queryables.parse_filter(args["filter"], lang)
-            elif request.method == "POST" and api_request.data:
+            elif api_request.data:  # pygeoapi reads a body as CQL2 JSON, whatever the method
                 queryables.parse_filter(api_request.data, "cql-json")
             if "bbox" in args:
                 queryables.parse_bbox(args["bbox"])

@@ -53,6 +53,7 @@ RECORD_PROPERTIES = (
     *(q.name for q in queryables.QUERYABLES if q.name != "id"),
 )
 MAX_OFFSET = 2**62
+MAX_IDS = 1000
 #: Where an archive error's locator is not the name of an items parameter.
 _PARAMETERS = {"query": "q", "geometry": "bbox", "startDate": "datetime",
                "timerelation": "datetime"}
@@ -260,19 +261,8 @@ class ArchiveRecordsProvider(BaseProvider):
             query.start, query.end = queryables.parse_datetime(datetime_)
         if q and q.strip():
             query.text = q
-        for name, value in properties:
-            if name in queryables.BY_NAME:
-                column = queryables.BY_NAME[name].column
-                query.where[column] = queryables.property_value(name, value)
-            elif name == "ids":
-                query.identifiers = [i.strip() for i in value.split(",") if i.strip()]
-            elif name == "type":
-                if "dataset" not in {t.strip() for t in value.split(",")}:
-                    return None  # every record is a dataset
-            elif name.startswith("_") or name.endswith("_"):
-                continue  # a client's own marker (a cache buster, OWSLib's datetime_)
-            else:
-                raise InvalidQuery(f"unknown query parameter {name!r}", locator=name)
+        if not self._parameters(query, properties):
+            return None
         keys = [(queryables.BY_NAME[s["property"]].column, s.get("order", "+") != "-")
                 for s in sortby]
         if keys:
@@ -284,6 +274,26 @@ class ArchiveRecordsProvider(BaseProvider):
                 raise InvalidQuery(describe(exc, "filter"), locator="filter") from exc
             query.filter = filterq
         return query
+
+    @staticmethod
+    def _parameters(query: ProductQuery, parameters: Iterable[tuple[str, str]]) -> bool:
+        """Add the ``name=value`` parameters to ``query``; ``False`` when none can match."""
+        for name, value in parameters:
+            if name in queryables.BY_NAME:
+                column = queryables.BY_NAME[name].column
+                query.where[column] = queryables.property_value(name, value)
+            elif name == "ids":
+                query.identifiers = [i.strip() for i in value.split(",") if i.strip()]
+                if len(query.identifiers) > MAX_IDS:
+                    raise InvalidQuery(f"ids: at most {MAX_IDS} identifiers", locator="ids")
+            elif name == "type":
+                if "dataset" not in {t.strip() for t in value.split(",")}:
+                    return False  # every record is a dataset
+            elif not (name.startswith("_") or name.endswith("_")):
+                # (a name with an underscore at either end is a client's own marker, such as
+                # a cache buster or OWSLib's datetime_: ignored)
+                raise InvalidQuery(f"unknown query parameter {name!r}", locator=name)
+        return True
 
     @staticmethod
     def _shape(record: dict[str, Any], select: Sequence[str], skip_geometry: bool

@@ -24,28 +24,23 @@ NS = {"csw": CSW2, "csw30": CSW3, "ows": OWS1, "ows20": OWS2, "gmd": GMD,
       "inspire_ds": INSPIRE_DS, "inspire_common": INSPIRE_COMMON,
       "xlink": "http://www.w3.org/1999/xlink"}
 
-#: CSW schemas combined with ISO 19139 (records in gmd are checked inside the responses). The
-#: OGC schemas on GML 3.1.1 and OWS 2.0 compile in xmlschema's "lax" build mode only; the
-#: documents are still checked completely.
-CSW2_SCHEMA = ("http://schemas.opengis.net/csw/2.0.2/CSW-discovery.xsd", *ISO_METADATA)
-CSW3_SCHEMA = ("http://schemas.opengis.net/cat/csw/3.0/cswAll.xsd", *ISO_METADATA)
-OWS1_REPORT = "http://schemas.opengis.net/ows/1.0.0/owsExceptionReport.xsd"
-OWS2_REPORT = "http://schemas.opengis.net/ows/2.0/owsExceptionReport.xsd"
+#: Every schema a CSW response may need, compiled once as one set (shared imports such as GML
+#: 3.2.1 compile once): CSW 2.0.2 discovery, CSW 3.0, ISO 19139 (records inside responses are
+#: checked with them) and both OWS exception reports. The OGC schemas built on GML 3.1.1 and OWS
+#: 2.0 compile in xmlschema's "lax" build mode only; the documents are still checked completely.
+RESPONSE_SCHEMAS = (
+    "http://schemas.opengis.net/csw/2.0.2/CSW-discovery.xsd",
+    "http://schemas.opengis.net/cat/csw/3.0/cswAll.xsd",
+    *ISO_METADATA,
+    "http://schemas.opengis.net/ows/1.0.0/owsExceptionReport.xsd",
+    "http://schemas.opengis.net/ows/2.0/owsExceptionReport.xsd",
+)
 TRACEBACK = re.compile(r"Traceback|File \"|line \d+, in ")
 
 
 def schema_errors(body: bytes) -> list[str]:
     """Schema errors of a CSW response (any version, any operation, exception reports)."""
-    root = parse(body)
-    namespace = etree.QName(root).namespace
-    if namespace == GMD:
-        return errors(root, ISO_METADATA)  # GetRepositoryItem: the bare record
-    if namespace == OWS1:
-        return errors(root, OWS1_REPORT)
-    if namespace == OWS2:
-        return errors(root, OWS2_REPORT, validation="lax")
-    root = without_inspire(root)
-    return errors(root, CSW2_SCHEMA if namespace == CSW2 else CSW3_SCHEMA, validation="lax")
+    return errors(without_inspire(parse(body)), RESPONSE_SCHEMAS, validation="lax")
 
 
 def without_inspire(root: etree._Element) -> etree._Element:

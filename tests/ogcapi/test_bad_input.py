@@ -52,6 +52,7 @@ ITEMS = "/collections/products/items"
     ("cloudCover=inf", "cloudCover"),
     ("startDate=later", "startDate"),
     ("unknownParameter=1", "unknownParameter"),
+    ("ids=" + ",".join(f"id{i}" for i in range(1001)), "ids"),
     ("q=" + quote(" ".join(["w"] * 40)), "q"),
     ("f=xml", "f"),
 ], ids=lambda value: value[:48] if isinstance(value, str) else None)

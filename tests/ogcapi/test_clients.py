@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,6 +73,15 @@ def test_two_applications_in_one_process(tmp_path: Path) -> None:
                 assert items.status_code == 200 and base in items.get_data(as_text=True)
                 doc = client.get("/collections/products/items").get_json()
                 assert doc["numberMatched"] == count
+
+        def title_of_landing_page(client: Client) -> str:
+            html = client.get("/?f=html").get_data(as_text=True)
+            return "Archive One" if "Archive One" in html else "Archive Two"
+
+        with ThreadPoolExecutor(max_workers=6) as pool:  # at the same time, too
+            clients = [app_one, app_two] * 12
+            titles = list(pool.map(title_of_landing_page, clients))
+        assert titles == ["Archive One", "Archive Two"] * 12
     finally:
         services_one.engine.dispose()
         services_two.engine.dispose()

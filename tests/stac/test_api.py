@@ -301,6 +301,8 @@ BAD_POST = [
     ({"filter": {"op": "<", "args": [{"property": "nothing"}, 1]}}, "filter"),
     ({"filter": {"op": "??", "args": []}}, "filter"),
     ({"filter": NESTED}, None),
+    ({"filter": " OR ".join(["id = 'a'"] * 2000), "filter-lang": "cql2-text"}, "filter"),
+    ({"filter": {"op": "like", "args": [{"property": "id"}, {"property": "id"}]}}, "filter"),
     ({"filter": "id = 'a'", "filter-lang": "cql2-json"}, "filter"),
     ({"query": {"eo:cloud_cover": 5}}, "query"),
     ({"token": "next:x"}, "token"),
@@ -359,6 +361,15 @@ def test_injection_attempts_find_nothing(stac_client: FlaskClient) -> None:
     body = {"query": {"id": {"eq": "x' OR '1'='1"}}, "sortby": [{"field": "id"}]}
     assert _post(stac_client, body)["numberMatched"] == 0
     assert _get(stac_client, "/stac/search")["numberMatched"] == DEMO_PRODUCTS
+
+
+def test_nul_characters_are_no_server_error(stac_client: FlaskClient) -> None:
+    for path in ["/stac/search?ids=a%00b", "/stac/search?collections=a%00",
+                 f"/stac/collections/{S2_L1C}/items/a%00b",
+                 "/stac/search?filter=" + quote("id = 'a\x00b'"),
+                 "/stac/search?query=" + quote('{"id": {"startsWith": "a\\u0000"}}')]:
+        response = stac_client.get(path)
+        assert response.status_code in (200, 400, 404), (path, response.get_data(as_text=True))
 
 
 def test_wrong_method(stac_client: FlaskClient) -> None:

@@ -173,6 +173,15 @@ def test_cql2_text_and_json_parse_alike() -> None:
     assert text == json_
 
 
+def test_cql2_text_precedence_not_and_quotes() -> None:
+    a, b, c = (ast.Equal(ast.Attribute("id"), v) for v in ("a", "b", "it's"))
+    assert cql.parse_filter("id = 'a' OR id = 'b' AND id = 'it''s'", "cql2-text") == ast.Or(
+        a, ast.And(b, c))  # AND binds tighter than OR
+    assert cql.parse_filter("(id = 'a' OR id = 'b') AND id = 'it''s'", "cql2-text") == \
+        ast.And(ast.Or(a, b), c)
+    assert cql.parse_filter("NOT (id = 'a' OR id = 'b')", "cql2-text") == ast.Not(ast.Or(a, b))
+
+
 def test_cql2_text_temporal_functions_are_understood() -> None:
     node = cql.parse_filter(
         "T_INTERSECTS(datetime, INTERVAL('2026-01-01', '..')) AND id <> 'T_AFTER(a, b)'",
@@ -261,6 +270,18 @@ def test_translation_of_temporal_operators() -> None:
     assert node == ast.Equal(ast.Attribute("end"), _utc(2026, 1, 1))
     node = _translate("T_BEFORE(created, DATE('2026-01-01'))")
     assert isinstance(node, ast.TimeBefore) and node.lhs == ast.Attribute("creation_date")
+    unbounded = {"interval": ["..", ".."]}
+    for op, expected in (("t_intersects", False), ("t_during", False), ("t_equals", True)):
+        node = cql.translate(cql.parse_filter({"op": op, "args": [
+            {"property": "datetime"}, unbounded]}, "cql2-json"), TEST_COLLECTIONS)
+        assert node == ast.Include(not_=expected), op
+    interval = "INTERVAL('2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')"
+    disjoint = cql.parse_filter(f"T_DISJOINT(datetime, {interval})", "cql2-text")
+    assert disjoint == ast.Not(cql.parse_filter(f"T_INTERSECTS(datetime, {interval})",
+                                                "cql2-text"))
+    assert cql.parse_filter({"op": "t_disjoint", "args": [{"property": "datetime"}, {
+        "interval": ["2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"]}]}, "cql2-json") == \
+        disjoint
     node = _translate("datetime >= '2026-01-01T00:00:00Z'")
     assert node == ast.GreaterEqual(ast.Attribute("start"), _utc(2026, 1, 1))
 
@@ -272,3 +293,14 @@ def test_translation_of_temporal_operators() -> None:
 ])
 def test_bad_translations(text: str) -> None:
     assert _locator(_translate, text) == "filter"
+
+
+def test_filter_size_limits() -> None:
+    assert _translate(" OR ".join(["id = 'a'"] * 100)) is not None
+    assert _locator(_translate, " OR ".join(["id = 'a'"] * 1000)) == "filter"  # no recursion
+    ring = [[i * 1e-4, 0.0] for i in range(12_000)] + [[0.0, 0.0]]
+    big = cql.parse_filter({"op": "s_intersects", "args": [
+        {"property": "geometry"}, {"type": "Polygon", "coordinates": [ring]}]}, "cql2-json")
+    assert _locator(cql.translate, big, TEST_COLLECTIONS) == "filter"
+    odd = cql.parse_filter({"op": "like", "args": [{"property": "id"}, 5]}, "cql2-json")
+    assert _locator(cql.translate, odd, TEST_COLLECTIONS) == "filter"

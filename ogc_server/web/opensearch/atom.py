@@ -182,7 +182,7 @@ def collection_entry(parent: etree._Element, page: Page, hit: CollectionHit) -> 
         sub(entry, "dc:date", interval(hit.start, hit.end))
     if hit.bbox:
         west, south, east, north = hit.bbox
-        sub(entry, "georss:box", f"{south:g} {west:g} {north:g} {east:g}")
+        sub(entry, "georss:box", " ".join(om.coordinate(v) for v in (south, west, north, east)))
     sub(entry, "atom:link", rel="search", type=DESCRIPTION_TYPE,
         title="OpenSearch description of the products",
         href=links.opensearch_description(collection.identifier))

@@ -145,15 +145,15 @@ def _footprint(parent: etree._Element, footprint: BaseGeometry, ident: str) -> N
             sub(inner, "gml:posList", lat_lon(interior.coords))
     centre = footprint.representative_point() if len(polygons) > 1 else footprint.centroid
     point = sub(sub(node, "eop:centerOf"), "gml:Point", gml__id=f"c.{ident}", srsName=CRS)
-    sub(point, "gml:pos", f"{_coord(centre.y)} {_coord(centre.x)}")
+    sub(point, "gml:pos", f"{coordinate(centre.y)} {coordinate(centre.x)}")
 
 
 def lat_lon(coords: object) -> str:
     """``lat lon lat lon ...`` (EPSG:4326 axis order) of (lon, lat) coordinates."""
-    return " ".join(f"{_coord(y)} {_coord(x)}" for x, y, *_ in coords)  # type: ignore[attr-defined]
+    return " ".join(f"{coordinate(y)} {coordinate(x)}" for x, y, *_ in coords)  # type: ignore[attr-defined]
 
 
-def _coord(value: float) -> str:
+def coordinate(value: float) -> str:
     return f"{round(value, 7):.7f}".rstrip("0").rstrip(".")
 
 

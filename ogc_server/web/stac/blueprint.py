@@ -138,6 +138,8 @@ def collection_items(collection_id: str) -> Response:
 def item(collection_id: str, item_id: str) -> Response:
     c = _find(collection_id)
     try:
+        if "\x00" in item_id:
+            raise ProductNotFound(f"no product {item_id!r}")
         product = services().store.get(item_id)
     except ProductNotFound as exc:
         raise ProductNotFound(f"no item {item_id!r} in {c.identifier}", locator="itemId") from exc

@@ -17,16 +17,17 @@ from typing import Any
 
 from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
-from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
 from ogc_server.archive.model import Collection
 from ogc_server.errors import InvalidQuery
-from ogc_server.web.stac import properties
+from ogc_server.web.stac import cql2text, properties
 from ogc_server.web.stac.properties import Queryable
 from ogc_server.web.stac.times import parse_instant
 
 MAX_FILTER_CHARS = 65_536
 MAX_DEPTH = 100
+MAX_NODES = 500
+MAX_VERTICES = 10_000
 CRS84 = {"http://www.opengis.net/def/crs/OGC/1.3/CRS84",
          "https://www.opengis.net/def/crs/OGC/1.3/CRS84", "OGC:CRS84",
          "urn:ogc:def:crs:OGC:1.3:CRS84"}
@@ -55,7 +56,7 @@ def parse_filter(expression: Any, lang: str, crs: str | None = None) -> Any:
                 raise _fail("a cql2-text filter is a string")
             if len(expression) > MAX_FILTER_CHARS:
                 raise _fail(f"the filter is too long ({MAX_FILTER_CHARS} characters at most)")
-            return parse_cql2_text(_standard_text(expression))
+            return cql2text.parse(_standard_text(expression))
         if lang == "cql2-json":
             if not isinstance(expression, dict):
                 raise _fail("a cql2-json filter is a JSON object")
@@ -71,7 +72,8 @@ def parse_filter(expression: Any, lang: str, crs: str | None = None) -> Any:
 
 
 def _standard_json(node: Any, depth: int) -> Any:
-    """CQL2 JSON as the parser reads it: ``between`` takes ``[property, [low, high]]`` there."""
+    """CQL2 JSON as the parser reads it (``between`` takes ``[property, [low, high]]`` there,
+    ``t_disjoint`` is missing)."""
     if depth > MAX_DEPTH:
         raise _fail(f"the filter nests too deeply ({MAX_DEPTH} levels at most)")
     if isinstance(node, list):
@@ -79,18 +81,23 @@ def _standard_json(node: Any, depth: int) -> Any:
     if not isinstance(node, dict):
         return node
     out = {k: _standard_json(v, depth + 1) for k, v in node.items()}
-    args = out.get("args")
-    if out.get("op") == "between" and isinstance(args, list) and len(args) == 3:
+    args, op = out.get("args"), out.get("op")
+    if op == "between" and isinstance(args, list) and len(args) == 3:
         out["args"] = [args[0], [args[1], args[2]]]
+    elif op == "t_disjoint":  # unknown to the parser: the negation of t_intersects
+        return {"op": "not", "args": [{**out, "op": "t_intersects"}]}
+    elif op == "a_containedBy":
+        out["op"] = "a_containedby"
     return out
 
 
 def _standard_text(text: str) -> str:
     """CQL2 text as the parser reads it.
 
-    The parser knows temporal predicates only infix (``datetime T_INTERSECTS INTERVAL(...)``)
-    and interval bounds only as full date-times, while CQL2 writes ``T_INTERSECTS(a, b)`` and
-    allows dates and open ends (``'..'``) as bounds: both are rewritten (outside literals).
+    The parser knows temporal predicates only infix (``datetime T_INTERSECTS INTERVAL(...)``),
+    not ``T_DISJOINT``, and interval bounds only as full date-times, while CQL2 writes
+    ``T_INTERSECTS(a, b)`` and allows dates and open ends (``'..'``) as bounds: all are
+    rewritten (outside literals).
     """
     match = _first_outside_quotes(_TEMPORAL_CALL, text)
     if match is not None:
@@ -98,9 +105,10 @@ def _standard_text(text: str) -> str:
         args = _split_arguments(text[match.end():close]) if close is not None else []
         if len(args) == 2:
             lhs, rhs = (_standard_text(a.strip()) for a in args)
-            text = (f"{text[:match.start()]}({lhs} {match.group(1).upper()} {rhs})"
-                    f"{_standard_text(text[close + 1:])}")
-            return text
+            op = match.group(1).upper()
+            predicate = (f"(NOT ({lhs} T_INTERSECTS {rhs}))" if op == "T_DISJOINT"
+                         else f"({lhs} {op} {rhs})")
+            return f"{text[:match.start()]}{predicate}{_standard_text(text[close + 1:])}"
     return _INTERVAL.sub(_interval_bounds, text)
 
 
@@ -244,7 +252,34 @@ def conjunction(parts: Iterable[Any]) -> Any:
 
 def translate(node: Any, collections: Iterable[Collection]) -> Any:
     """``node`` in catalogue column names and values (see the module docstring)."""
-    return _Translator(list(collections)).visit(node)
+    _check_size(node)
+    try:
+        return _Translator(list(collections)).visit(node)
+    except RecursionError as exc:
+        raise _fail("the filter nests too deeply") from exc
+
+
+def _check_size(root: Any) -> None:
+    """At most :data:`MAX_NODES` predicates and :data:`MAX_VERTICES` geometry positions."""
+    nodes = positions = 0
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, values.Geometry):
+            stack.append(item.geometry.get("coordinates", []) if isinstance(
+                item.geometry, dict) else [])
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            positions += 1
+        elif isinstance(item, ast.Node):
+            nodes += 1
+            stack.extend(item.get_sub_nodes())
+        if nodes > MAX_NODES:
+            raise _fail(f"the filter is too large ({MAX_NODES} predicates at most)")
+        if positions > 2 * MAX_VERTICES:  # two numbers a vertex
+            raise _fail(f"the filter's geometries are too large ({MAX_VERTICES} vertices "
+                        "at most)")
 
 
 class _Translator:
@@ -268,6 +303,8 @@ class _Translator:
                                self._value(q, node.high), node.not_)
         if isinstance(node, ast.Like):
             q = self._queryable(node.lhs)
+            if not isinstance(node.pattern, str):
+                raise _fail("LIKE needs a string pattern")
             like = ast.Like(node.lhs, node.pattern, node.nocase, node.wildcard, "_",
                             node.escapechar, node.not_)
             if q.kind == "derived":
@@ -375,6 +412,9 @@ class _Translator:
         rhs = _literal(node.rhs)
         if isinstance(rhs, values.Interval):
             rhs = values.Interval(_literal(rhs.start), _literal(rhs.end))
+        if isinstance(rhs, values.Interval) and _interval(rhs) == (None, None):
+            # everything lies in an interval open at both ends, and nothing contains it
+            return _ALWAYS if node.op in _WITHIN_UNBOUNDED else _NEVER
         if node.op not in _REWRITTEN:
             return type(node)(ast.Attribute(q.columns[0]), rhs)
         if q.name == "datetime":  # the acquisition interval [start, end]
@@ -397,6 +437,8 @@ class _Translator:
         return conjunction(parts)
 
 
+_WITHIN_UNBOUNDED = {ast.TemporalComparisonOp.TOVERLAPS, ast.TemporalComparisonOp.DURING,
+                     ast.TemporalComparisonOp.OVERLAPPEDBY}
 _REWRITTEN = {ast.TemporalComparisonOp.BEGINS, ast.TemporalComparisonOp.BEGUNBY,
               ast.TemporalComparisonOp.ENDS, ast.TemporalComparisonOp.ENDEDBY,
               ast.TemporalComparisonOp.MEETS, ast.TemporalComparisonOp.METBY}

@@ -70,6 +70,8 @@ class SearchRequest:
 
 def from_args(args: Mapping[str, str]) -> SearchRequest:
     """A search from GET query parameters (``args`` maps a name to its first value)."""
+    for name in args:
+        no_nul(args[name], name)
     request = SearchRequest(
         collections=parse_list(args.get("collections"), "collections"),
         ids=parse_list(args.get("ids"), "ids"),
@@ -97,6 +99,8 @@ def from_body(body: Any) -> SearchRequest:
     """A search from a POST JSON body."""
     if not isinstance(body, dict):
         raise InvalidQuery("the search body must be a JSON object", locator="body")
+    for name, value in body.items():
+        no_nul(value, name)
     intersects = body.get("intersects")
     request = SearchRequest(
         collections=parse_list(body.get("collections"), "collections"),
@@ -127,9 +131,27 @@ def _exclusive(request: SearchRequest) -> None:
 
 def _json_text(text: str, name: str) -> Any:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise InvalidQuery(f"{name} is not valid JSON", locator=name) from exc
+    no_nul(value, name)
+    return value
+
+
+def no_nul(value: Any, name: str) -> None:
+    """Text with NUL characters is refused (no catalogue value holds one; PostgreSQL rejects
+    them in statements)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise InvalidQuery(f"{name} contains a NUL character", locator=name)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 # Single parameters ----------------------------------------------------------------------------
