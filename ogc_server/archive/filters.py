@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ogc_server.archive.query import (
     COLUMNS,
+    DATETIME_PROPERTIES,
     GEOMETRY_NAMES,
     Like,
     attribute_condition,
@@ -121,7 +122,9 @@ class _Compiler:
             return datetime.combine(value, time(), tzinfo=UTC)
         if isinstance(value, bool):
             raise InvalidQuery(f"{name} cannot be compared with a boolean", locator="filter")
-        if COLUMNS[name].type.python_type in (int, float) and isinstance(value, str):
+        if name in DATETIME_PROPERTIES:
+            return _datetime_literal(name, value)
+        if _python_type(name) in (int, float) and isinstance(value, str):
             raise InvalidQuery(f"{name} needs a number, not {value!r}", locator="filter")
         if isinstance(value, values.Geometry | values.Envelope | values.Interval):
             raise InvalidQuery(f"{name} cannot be compared with a geometry or interval",
@@ -205,6 +208,26 @@ class _Compiler:
         if op == ast.TemporalComparisonOp.DISJOINT:
             return sa.or_(column < start, column > end)
         raise InvalidQuery(f"temporal operator {op.value} is not supported", locator="filter")
+
+
+def _python_type(name: str) -> type:
+    try:
+        return COLUMNS[name].type.python_type
+    except NotImplementedError:
+        return object
+
+
+def _datetime_literal(name: str, value: Any) -> datetime:
+    """A date-time property compared with a string holding an ISO 8601 date or date-time."""
+    if isinstance(value, str):
+        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise InvalidQuery(f"{name} needs a date or date-time, not {value!r}", locator="filter")
 
 
 def _geometry(value: Any) -> BaseGeometry:

@@ -116,8 +116,8 @@ ALIASES: dict[str, str] = {
 GEOMETRY_NAMES = {"geometry", "footprint", "geom", "the_geom", "ows:BoundingBox", "bbox"}
 TIME_RELATIONS = {"intersects", "during", "contains", "equals", "disjoint"}
 SPATIAL_RELATIONS = {"intersects", "within", "contains", "disjoint"}
-_DATETIMES = {"start", "end", "creation_date", "ingestion_date", "modification_date",
-              "retention_deadline"}
+DATETIME_PROPERTIES = frozenset({"start", "end", "creation_date", "ingestion_date",
+                                 "modification_date", "retention_deadline"})
 
 
 def resolve_name(name: str) -> str:
@@ -262,7 +262,8 @@ def _order_by(sort: Sequence[tuple[str, bool]]) -> list[Any]:
     order_by = []
     for name, ascending in sort:
         column = COLUMNS[resolve_name(name)]
-        order_by.append(column.asc() if ascending else column.desc())
+        # products without the value come last on every backend
+        order_by.append((column.asc() if ascending else column.desc()).nulls_last())
     if not any(resolve_name(n) == "identifier" for n, _ in sort):
         order_by.append(P.identifier.asc())  # a stable order for paging
     return order_by
@@ -435,7 +436,7 @@ def _bbox_inside(b: tuple[float, float, float, float]) -> Any:
 def _coerce(name: str, value: Any) -> Any:
     if value is None:
         return None
-    if name in _DATETIMES:
+    if name in DATETIME_PROPERTIES:
         if isinstance(value, datetime):
             return _utc(value)
         raise InvalidQuery(f"{name} needs a date-time value", locator=name)

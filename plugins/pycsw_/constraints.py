@@ -10,10 +10,12 @@ they name EPSG:4326 (latitude first); Filter XML is read by :mod:`plugins.pycsw_
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from datetime import UTC, date, datetime, time
 from functools import reduce
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -87,10 +89,27 @@ _CQL_TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\d[\w:.+-]*|[A-Za-z_][\w:.-]
                         re.DOTALL)
 
 
+@functools.cache
+def _cql_parser() -> Any:
+    """pygeofilter's ECQL parser, whose grammar also lets ``NOT`` negate a parenthesised
+    condition (``NOT (a = 1 OR b = 2)``, which the packaged grammar refuses)."""
+    from lark import Lark
+    from pygeofilter.parsers.ecql import parser as ecql
+
+    folder = Path(ecql.__file__).parent
+    grammar = (folder / "grammar.lark").read_text(encoding="utf-8")
+    negation = '| "NOT" predicate'
+    if negation not in grammar:
+        raise RuntimeError("unexpected ECQL grammar in pygeofilter")
+    grammar = grammar.replace(negation, '| "NOT" "(" condition ")" -> not_\n            '
+                              + negation, 1)
+    return Lark(grammar, parser="lalr", maybe_placeholders=False,
+                transformer=ecql.ECQLTransformer(), import_paths=[str(folder.parent)])
+
+
 def parse_cql(text: str) -> ast.Node:
     """OGC CQL (the catalogue's CQL_TEXT; keywords in any case) as an AST."""
     from lark.exceptions import LarkError
-    from pygeofilter.parsers.ecql import parse
 
     if len(text) > MAX_CQL:
         raise ConstraintError(f"the CQL text is longer than {MAX_CQL} characters")
@@ -100,7 +119,7 @@ def parse_cql(text: str) -> ast.Node:
     for token in _CQL_TOKEN.findall(text):
         words.append(token.upper() if token.lower() in _CQL_KEYWORDS else token)
     try:
-        node = parse("".join(words))
+        node = _cql_parser().parse("".join(words))
     except (LarkError, ValueError, TypeError, RecursionError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConstraintError(f"not valid CQL: {reason[:200]}") from None

@@ -210,3 +210,24 @@ def test_injection_is_just_a_value(filled: ProductStore, value: str) -> None:
 def test_bad_bbox(bbox: tuple[float, float, float, float]) -> None:
     with pytest.raises(InvalidQuery):
         bbox_geometry(*bbox)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("datetime > '2024-04-01T00:00:00Z'", 10),  # days 92-101
+    ("datetime >= '2024-04-10'", 2),
+])
+def test_datetime_compared_with_strings(filled: ProductStore, text: str, expected: int) -> None:
+    assert filled.query(ProductQuery(filter=parse_text(text))).total == expected
+
+
+@pytest.mark.parametrize("text", ["datetime > 'yesterday'", "datetime > 5"])
+def test_datetime_compared_with_nonsense(filled: ProductStore, text: str) -> None:
+    with pytest.raises(InvalidQuery):
+        filled.query(ProductQuery(filter=parse_text(text)))
+
+
+def test_missing_values_sort_last_on_every_backend(store: ProductStore) -> None:
+    store.upsert_many([product(1), product(2, cloud_cover=None), product(3)])
+    for ascending in (True, False):
+        result = store.query(ProductQuery(sort=[("cloudCover", ascending)]))
+        assert result.products[-1].identifier == "S2A_MSIL1C_TEST_0002"

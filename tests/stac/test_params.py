@@ -8,7 +8,7 @@ import pytest
 from pygeofilter import ast
 
 from ogc_server.errors import InvalidQuery
-from ogc_server.web.stac import cql, params
+from ogc_server.web.stac import cql, params, translate
 from ogc_server.web.stac.params import Fields
 from ogc_server.web.stac.times import format_datetime
 from tests.stac.conftest import TEST_COLLECTIONS
@@ -235,7 +235,7 @@ def test_query_extension() -> None:
 
 
 def _translate(text: str):
-    return cql.translate(cql.parse_filter(text, "cql2-text"), TEST_COLLECTIONS)
+    return translate.to_catalogue(cql.parse_filter(text, "cql2-text"), TEST_COLLECTIONS)
 
 
 def test_translation_of_direct_properties() -> None:
@@ -258,7 +258,7 @@ def test_translation_of_derived_properties() -> None:
     assert node == ast.In(ast.Attribute("platform"), ["Sentinel-1"], False)
     assert _translate("platform = 'landsat-8'") == ast.Include(not_=True)
     assert _translate("platform IS NULL") == ast.Include(not_=True)
-    array = cql.translate(cql.parse_filter(
+    array = translate.to_catalogue(cql.parse_filter(
         {"op": "a_contains", "args": [{"property": "instruments"}, ["olci", "slstr"]]},
         "cql2-json"), TEST_COLLECTIONS)
     assert array == ast.In(ast.Attribute("instrument"), ["SYNERGY"], False)
@@ -272,7 +272,7 @@ def test_translation_of_temporal_operators() -> None:
     assert isinstance(node, ast.TimeBefore) and node.lhs == ast.Attribute("creation_date")
     unbounded = {"interval": ["..", ".."]}
     for op, expected in (("t_intersects", False), ("t_during", False), ("t_equals", True)):
-        node = cql.translate(cql.parse_filter({"op": op, "args": [
+        node = translate.to_catalogue(cql.parse_filter({"op": op, "args": [
             {"property": "datetime"}, unbounded]}, "cql2-json"), TEST_COLLECTIONS)
         assert node == ast.Include(not_=expected), op
     interval = "INTERVAL('2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')"
@@ -301,6 +301,6 @@ def test_filter_size_limits() -> None:
     ring = [[i * 1e-4, 0.0] for i in range(12_000)] + [[0.0, 0.0]]
     big = cql.parse_filter({"op": "s_intersects", "args": [
         {"property": "geometry"}, {"type": "Polygon", "coordinates": [ring]}]}, "cql2-json")
-    assert _locator(cql.translate, big, TEST_COLLECTIONS) == "filter"
+    assert _locator(translate.to_catalogue, big, TEST_COLLECTIONS) == "filter"
     odd = cql.parse_filter({"op": "like", "args": [{"property": "id"}, 5]}, "cql2-json")
-    assert _locator(cql.translate, odd, TEST_COLLECTIONS) == "filter"
+    assert _locator(translate.to_catalogue, odd, TEST_COLLECTIONS) == "filter"

@@ -13,7 +13,7 @@ from ogc_server.archive.query import ProductQuery
 from ogc_server.archive.store import ProductStore
 from ogc_server.errors import InvalidQuery
 from ogc_server.links import Links
-from ogc_server.web.stac import cql, items, properties
+from ogc_server.web.stac import items, properties, translate
 from ogc_server.web.stac.params import Fields, SearchRequest
 
 DEFAULT_SORT = (("start", False),)
@@ -61,7 +61,7 @@ def product_query(
         start=start,
         end=end,
         time_relation="intersects",
-        filter=cql.translate(request.filter, collections) if request.filter is not None
+        filter=translate.to_catalogue(request.filter, collections) if request.filter is not None
         else None,
         sort=sort_keys(request.sortby) or DEFAULT_SORT,
         limit=request.limit,
