@@ -240,7 +240,7 @@ def compile_query(
         if query.geometry is None and selective:
             # a B-tree index (tile, orbit, id) beats the R*Tree: exact times only
             where.append(time_condition(query.start, query.end, query.time_relation,
-                                        "postgresql"))
+                                        "exact"))
         else:
             where.append(time_condition(query.start, query.end, query.time_relation, dialect,
                                         rtree))
@@ -302,6 +302,10 @@ def _julian(value: datetime) -> float:
     return _utc(value).timestamp() / 86400.0 + 2440587.5
 
 
+#: The acquisition period as PostgreSQL range, as the GiST index of the migration spells it.
+_PERIOD = sa.func.tstzrange(P.start_time, P.end_time, sa.literal_column("'[]'"))
+
+
 def time_condition(
     start: datetime | None,
     end: datetime | None,
@@ -309,7 +313,11 @@ def time_condition(
     dialect: str,
     rtree: list[Any] | None = None,
 ) -> Any:
-    """Products whose [start, end] acquisition interval stands in ``relation`` to the query's."""
+    """Products whose [start, end] acquisition interval stands in ``relation`` to the query's.
+
+    ``dialect``: ``sqlite`` (R*Tree terms too), ``postgresql`` (the period range too) or
+    anything else for the plain comparisons.
+    """
     if relation not in TIME_RELATIONS:
         raise InvalidQuery(
             f"time relation must be one of {', '.join(sorted(TIME_RELATIONS))}",
@@ -337,6 +345,11 @@ def time_condition(
     for (column, op), bound in ((first, start), (second, end)):
         if bound is not None:
             parts.append(getattr(column, f"__{op}__")(bound))
+    if dialect == "postgresql" and relation in {"intersects", "during"}:
+        # the same test on the period as a range: the GiST index over collection, period
+        # and footprint serves it (the comparisons above stay the exact test)
+        parts.insert(0, _PERIOD.op("&&")(
+            sa.func.tstzrange(start, end, sa.literal_column("'[]'"))))
     if dialect == "sqlite" and relation in {"intersects", "during"}:
         rt = products_rtree.c
         box_parts = []

@@ -148,20 +148,46 @@ class ProductStore:
             if c.name not in {"id", "identifier", "ingestion_date"}
         }
         stmt = stmt.on_conflict_do_update(index_elements=["identifier"], set_=update)
-        if self.dialect != "sqlite":
-            return lambda rows: conn.execute(stmt, rows)
         compiled = stmt.compile(dialect=conn.dialect, column_keys=_ROW_COLUMNS)
         processors = compiled._bind_processors
-        convert = [(name, processors.get(name)) for name in compiled.positiontup]
         sql = compiled.string
+        if self.dialect == "sqlite":
+            convert = [(name, processors.get(name)) for name in compiled.positiontup]
 
-        def write(rows: list[dict[str, Any]]) -> None:
-            conn.exec_driver_sql(sql, [
-                tuple(row[name] if fn is None else fn(row[name]) for name, fn in convert)
-                for row in rows
-            ])
+            def write(rows: list[dict[str, Any]]) -> None:
+                conn.exec_driver_sql(sql, [
+                    tuple(row[name] if fn is None else fn(row[name]) for name, fn in convert)
+                    for row in rows
+                ])
 
-        return write
+            return write
+        # PostgreSQL: many rows per INSERT (psycopg2's execute_values) instead of one round
+        # trip per row; ON CONFLICT cannot touch a row twice in one statement, so a batch
+        # keeps one row per identifier: the last, with the first one's ingestion date, which
+        # is what upserting them one after the other leaves.
+        from psycopg2.extras import execute_values
+
+        template = f"({compiled.insert_single_values_expr})"
+        if template not in sql:  # pragma: no cover - a SQLAlchemy that compiles otherwise
+            return lambda rows: [self._upsert(conn, row) for row in rows]
+        sql = sql.replace(template, "%s")
+        constants = {k: v for k, v in compiled.construct_params(_check=False).items()
+                     if k not in _ROW_COLUMNS}
+        convert = [(name, processors.get(name)) for name in _ROW_COLUMNS]
+
+        def write_values(rows: list[dict[str, Any]]) -> None:
+            cursor = conn.connection.cursor()
+            try:
+                params = [
+                    {**constants, **{name: row[name] if fn is None else fn(row[name])
+                                     for name, fn in convert}}
+                    for row in _last_per_identifier(rows)
+                ]
+                execute_values(cursor, sql, params, template=template, page_size=1000)
+            finally:
+                cursor.close()
+
+        return write_values
 
     def delete(self, identifier: str) -> None:
         with write_transaction(self.engine) as conn:
@@ -207,7 +233,7 @@ class ProductStore:
             except sa.exc.DataError as exc:  # values the database itself refuses
                 raise InvalidQuery(f"a query value is out of range: {exc.orig}") from exc
         return QueryResult(
-            products=[from_row(r) for r in rows], total=total, offset=query.offset,
+            products=from_rows(rows), total=total, offset=query.offset,
             limit=query.limit,
         )
 
@@ -379,6 +405,17 @@ def _aware(value: Any) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _last_per_identifier(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per identifier: the last, keeping the first row's ingestion date."""
+    kept: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        earlier = kept.get(row["identifier"])
+        if earlier is not None:
+            row = {**row, "ingestion_date": earlier["ingestion_date"]}
+        kept[row["identifier"]] = row
+    return list(kept.values()) if len(kept) < len(rows) else rows
+
+
 def to_row(product: Product) -> dict[str, Any]:
     """The table row for ``product`` (archive facts must be set)."""
     if product.collection is None or product.region is None:
@@ -401,16 +438,22 @@ def to_row(product: Product) -> dict[str, Any]:
     return row
 
 
-def from_row(row: Any) -> Product:
-    values: dict[str, Any] = {}
-    for name in _PRODUCT_FIELDS:
-        column = _FIELD_TO_COLUMN.get(name, name)
-        if column in row:
-            values[name] = row[column]
-    values["footprint"] = shapely.from_wkb(row["footprint"])
-    values["online_state"] = OnlineState(row["online_state"])
-    values["extra"] = dict(row["extra"] or {})
+def from_row(row: Any, footprint: Any = None) -> Product:
+    """The product of a table row; ``footprint`` may pass the geometry already decoded."""
+    data = dict(row)
+    values = {name: data[column] for name, column in _PLAIN_FIELDS if column in data}
+    values["footprint"] = shapely.from_wkb(data["footprint"]) if footprint is None else footprint
+    values["online_state"] = OnlineState(data["online_state"])
+    values["extra"] = dict(data["extra"] or {})
     return Product(**values)
+
+
+def from_rows(rows: Sequence[Any]) -> list[Product]:
+    """:func:`from_row` for many rows, the footprints decoded in one call."""
+    if not rows:
+        return []
+    footprints = shapely.from_wkb([r["footprint"] for r in rows])
+    return [from_row(r, f) for r, f in zip(rows, footprints, strict=True)]
 
 
 def ids_of(result: QueryResult) -> Sequence[str]:

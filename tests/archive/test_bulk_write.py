@@ -74,3 +74,14 @@ def test_bulk_update_keeps_index_in_step(store: ProductStore) -> None:
     kept = store.get(products[0].identifier)
     assert kept.ingestion_date == products[0].ingestion_date  # not overwritten by the update
     assert kept.extra == {"n": 0, "name": "p0"}
+
+
+def test_bulk_repeated_identifier_ends_like_single_writes(store: ProductStore) -> None:
+    first = product(1, cloud_cover=10.0, ingestion_date=T0, modification_date=T0)
+    second = first.replace(cloud_cover=20.0, ingestion_date=T0 + timedelta(days=9),
+                           modification_date=T0 + timedelta(days=9))
+    assert store.upsert_many([first, product(2), second]) == 3
+    assert store.count() == 2
+    kept = store.get(first.identifier)
+    assert kept.cloud_cover == 20.0 and kept.modification_date == second.modification_date
+    assert kept.ingestion_date == T0

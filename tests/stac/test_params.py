@@ -199,6 +199,13 @@ def test_cql2_text_temporal_functions_are_understood() -> None:
     ({"op": "="}, "cql2-json", "filter"),
     ("id = 'x'", "sql", "filter-lang"),
     ("x" * 70_000, "cql2-text", "filter"),
+    (" OR ".join(["datetime > TIMESTAMP('2020-01-01T00:00:00Z')"] * 101), "cql2-text",
+     "filter"),
+    ({"op": "or", "args": [{"op": "=", "args": [{"property": "created"},
+                                                {"timestamp": "2020-01-01T00:00:00Z"}]}] * 101},
+     "cql2-json", "filter"),
+    ({"op": "or", "args": [{"op": "=", "args": [{"property": "id"}, "a"]}] * 1000},
+     "cql2-json", "filter"),
 ])
 def test_bad_filters(expression, lang: str, locator: str) -> None:
     assert _locator(cql.parse_filter, expression, lang) == locator

@@ -16,8 +16,11 @@ from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from ogc_server.errors import InvalidQuery
 from ogc_server.web.stac import cql2text, properties
 
-MAX_FILTER_CHARS = 65_536
+MAX_FILTER_CHARS = 16_384
 MAX_DEPTH = 100
+MAX_JSON_NODES = 2_000
+#: Date-time literals cost the parser milliseconds each: a filter may hold this many.
+MAX_TIME_LITERALS = 100
 CRS84 = {"http://www.opengis.net/def/crs/OGC/1.3/CRS84",
          "https://www.opengis.net/def/crs/OGC/1.3/CRS84", "OGC:CRS84",
          "urn:ogc:def:crs:OGC:1.3:CRS84"}
@@ -44,10 +47,13 @@ def parse_filter(expression: Any, lang: str, crs: str | None = None) -> Any:
                 raise _fail("a cql2-text filter is a string")
             if len(expression) > MAX_FILTER_CHARS:
                 raise _fail(f"the filter is too long ({MAX_FILTER_CHARS} characters at most)")
+            if len(_TIME_LITERAL.findall(expression)) > MAX_TIME_LITERALS:
+                raise _fail(f"the filter has too many dates ({MAX_TIME_LITERALS} at most)")
             return cql2text.parse(cql2text.standard(expression))
         if lang == "cql2-json":
             if not isinstance(expression, dict):
                 raise _fail("a cql2-json filter is a JSON object")
+            _check_json_size(expression)
             return parse_cql2_json(_standard_json(expression, 0))
     except InvalidQuery:
         raise
@@ -57,6 +63,27 @@ def parse_filter(expression: Any, lang: str, crs: str | None = None) -> Any:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _fail(f"the {lang} filter cannot be parsed: {first_line[:200]}") from exc
     raise _fail("filter-lang must be cql2-text or cql2-json", "filter-lang")
+
+
+_TIME_LITERAL = re.compile(r"\b(?:TIMESTAMP|DATE|INTERVAL)\s*\(", re.IGNORECASE)
+
+
+def _check_json_size(root: Any) -> None:
+    nodes = times = 0
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if depth > MAX_DEPTH or nodes > MAX_JSON_NODES:
+            raise _fail("the filter is too large or nests too deeply")
+        if isinstance(node, dict):
+            times += sum(1 for key in ("timestamp", "date", "interval") if key in node)
+            # geometry coordinates are counted by the translation (in vertices)
+            stack.extend((v, depth + 1) for k, v in node.items() if k != "coordinates")
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    if times > MAX_TIME_LITERALS:
+        raise _fail(f"the filter has too many dates ({MAX_TIME_LITERALS} at most)")
 
 
 def _standard_json(node: Any, depth: int) -> Any:

@@ -12,6 +12,7 @@ as the library's everywhere else.
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 from importlib import resources
@@ -71,7 +72,7 @@ def parse(text: str) -> Any:
 # Rewriting CQL2 text to what the grammar reads ------------------------------------------------
 
 
-def standard(text: str) -> str:
+def standard(text: str, depth: int = 0) -> str:
     """CQL2 text as the parser reads it.
 
     The parser knows temporal predicates only infix (``datetime T_INTERSECTS INTERVAL(...)``),
@@ -79,19 +80,31 @@ def standard(text: str) -> str:
     ``T_INTERSECTS(a, b)`` and allows dates and open ends (``'..'``) as bounds: all are
     rewritten (outside literals).
     """
-    match = _first_outside_quotes(_TEMPORAL_CALL, text)
-    if match is not None:
-        close = _closing_parenthesis(text, match.end())
+    if depth > MAX_NESTING:
+        raise ValueError(f"temporal predicates nest too deeply ({MAX_NESTING} at most)")
+    spans = _quoted_spans(text)
+    starts = [a for a, _ in spans]
+    closing = _parenthesis_pairs(text)
+    out, position = [], 0
+    for match in _TEMPORAL_CALL.finditer(text):
+        at = bisect.bisect_right(starts, match.start()) - 1
+        if match.start() < position or (at >= 0 and match.start() <= spans[at][1]):
+            continue
+        close = closing.get(match.end() - 1)
         args = _split_arguments(text[match.end():close]) if close is not None else []
-        if len(args) == 2:
-            lhs, rhs = (standard(a.strip()) for a in args)
-            op = match.group(1).upper()
-            predicate = (f"(NOT ({lhs} T_INTERSECTS {rhs}))" if op == "T_DISJOINT"
-                         else f"({lhs} {op} {rhs})")
-            return f"{text[:match.start()]}{predicate}{standard(text[close + 1:])}"
-    return _INTERVAL.sub(_interval_bounds, text)
+        if close is None or len(args) != 2:
+            continue  # left as written: the parser reports it
+        lhs, rhs = (standard(a.strip(), depth + 1) for a in args)
+        op = match.group(1).upper()
+        out += [text[position:match.start()],
+                f"(NOT ({lhs} T_INTERSECTS {rhs}))" if op == "T_DISJOINT"
+                else f"({lhs} {op} {rhs})"]
+        position = close + 1
+    out.append(text[position:])
+    return _INTERVAL.sub(_interval_bounds, "".join(out))
 
 
+MAX_NESTING = 8
 _TEMPORAL_CALL = re.compile(r"\b(T_[A-Za-z]+)\s*\(")
 _INTERVAL = re.compile(r"INTERVAL\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)", re.IGNORECASE)
 _OPEN_START, _OPEN_END = "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"
@@ -124,29 +137,21 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _first_outside_quotes(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    spans = _quoted_spans(text)
-    for match in pattern.finditer(text):
-        if not any(a <= match.start() <= b for a, b in spans):
-            return match
-    return None
-
-
-def _closing_parenthesis(text: str, start: int) -> int | None:
-    depth, quote = 1, None
-    for i in range(start, len(text)):
-        ch = text[i]
+def _parenthesis_pairs(text: str) -> dict[int, int]:
+    """Position of each opening parenthesis outside literals -> its closing one."""
+    pairs: dict[int, int] = {}
+    opened: list[int] = []
+    quote = None
+    for i, ch in enumerate(text):
         if quote:
             quote = None if ch == quote else quote
         elif ch in "'\"":
             quote = ch
         elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+            opened.append(i)
+        elif ch == ")" and opened:
+            pairs[opened.pop()] = i
+    return pairs
 
 
 def _split_arguments(text: str) -> list[str]:
