@@ -228,7 +228,7 @@ def compile_query(
     if query.collections:
         where.append(P.collection.in_(list(query.collections)))
     if query.identifiers:
-        where.append(P.identifier.in_(list(query.identifiers)))
+        where.append(P.identifier.in_([_text("identifier", i) for i in query.identifiers]))
     refine: Refine | None = None
     if query.geometry is not None:
         condition = spatial_condition(query.geometry, query.spatial_relation, dialect, rtree)
@@ -467,7 +467,14 @@ def _coerce(name: str, value: Any) -> Any:
             return number
     except (TypeError, ValueError) as exc:
         raise InvalidQuery(f"{name} needs a number, not {value!r}", locator=name) from exc
-    return str(value)
+    return _text(name, str(value))
+
+
+def _text(name: str, value: str) -> str:
+    """A string value the database can hold (no NUL characters)."""
+    if "\x00" in value:
+        raise InvalidQuery(f"{name}: a value must not contain NUL characters", locator=name)
+    return value
 
 
 def attribute_condition(name: str, value: Any) -> Any:
@@ -484,7 +491,8 @@ def attribute_condition(name: str, value: Any) -> Any:
             raise InvalidQuery(f"{name}: an empty range", locator=name)
         return sa.and_(*parts)
     if isinstance(value, Like):
-        return sa.func.lower(column).like(_like_pattern(value.pattern.lower()), escape="\\")
+        pattern = _text(name, value.pattern).lower()
+        return sa.func.lower(column).like(_like_pattern(pattern), escape="\\")
     if isinstance(value, list | tuple | set | frozenset):
         values = [_coerce(name, v) for v in value]
         if not values:
@@ -502,7 +510,7 @@ def _like_pattern(pattern: str) -> str:
 
 def text_condition(text: str) -> Any:
     """Free text: every word must occur in the identifier (case-insensitive)."""
-    words = [w for w in text.split() if w]
+    words = [w for w in _text("query", text).split() if w]
     if len(words) > 16:
         raise InvalidQuery("free text has too many words (16 at most)", locator="query")
     return sa.and_(

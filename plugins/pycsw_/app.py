@@ -115,17 +115,24 @@ class CswServer(Csw):
             exception = root.find(f"{{{etree.QName(root).namespace}}}Exception")
             code = exception.get("exceptionCode", "NoApplicableCode") if exception is not None \
                 else "NoApplicableCode"
+            if "serialization failed" in "".join(root.itertext()):
+                LOGGER.error("CSW record writer failed: %s", "".join(root.itertext()).strip())
+                self.response = self.iface.exceptionreport("NoApplicableCode", "service",
+                                                           FAILED)
+                self.http_status = 500
+                return
             if isinstance(failure, InvalidQuery) and exception is not None:
                 exception[0].text = failure.user_msg
-            text = "".join(root.itertext())
-            self.http_status = 500 if "serialization failed" in text else \
-                guard.STATUS.get(code, 400)
+            self.http_status = guard.STATUS.get(code, 400)
         elif name == "Capabilities" and etree.QName(root).namespace != CSW2:
             self._capabilities_30(root)
         elif name == "GetRecordsResponse" and self.prepared.validate:
             self.response = self._acknowledgement()
         elif name == "GetRecordsResponse":
             _paging(root, int(self.kvp.get("startposition") or 1), self.search.hits)
+            namespace = etree.QName(root).namespace
+            for request_id in root.findall(f"{{{CSW2}}}RequestId"):
+                request_id.tag = f"{{{namespace}}}RequestId"  # pycsw writes CSW 2.0.2's
 
     def _capabilities_30(self, root: etree._Element) -> None:
         for constraint in root.iter(f"{{{OWS2}}}Constraint"):

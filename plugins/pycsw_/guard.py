@@ -51,6 +51,12 @@ MAX_RECORDS = 1000
 MAX_IDS = 100
 MAX_PARAMETERS = 64
 MODIFYING = ("Transaction", "Harvest", "UnHarvest")
+#: Element names pycsw can write into a Dublin Core record (ElementName with csw:Record).
+DC_ELEMENTS = {"dc:identifier", "dc:title", "dc:type", "dc:subject", "dc:format", "dc:relation",
+               "dct:modified", "dct:abstract", "dct:spatial", "ows:BoundingBox", "dc:date",
+               "dc:creator", "dc:publisher", "dc:contributor", "dc:source", "dc:language",
+               "dc:rights", "dct:alternative"}
+GMD = "http://www.isotc211.org/2005/gmd"
 SEARCH_TERMS = ("q", "bbox", "time", "start", "stop")
 #: HTTP status of each exception code (OWS Common 2.0, table 28, used for both versions).
 STATUS = {
@@ -162,6 +168,7 @@ def _check_kvp(kvp: dict[str, str], prepared: Prepared, catalogue: Catalogue,
         return set()
     _check_paging(kvp.get("maxrecords"), kvp.get("startposition"))
     _check_ids(kvp.get("recordids", "").split(","), "recordIds")
+    _check_element_names(kvp.get("elementname", "").split(","), kvp.get("outputschema"))
     node = None
     with _constraint_errors():
         if "constraint" in kvp:
@@ -244,6 +251,8 @@ def _check_getrecords(root: etree._Element, namespace: str, prepared: Prepared,
         raise CswError("InvalidParameterValue", "ResponseHandler",
                        "asynchronous responses (ResponseHandler) are not supported")
     _check_paging(root.get("maxRecords"), root.get("startPosition"))
+    _check_element_names([e.text or "" for e in root.iter(f"{{{namespace}}}ElementName")],
+                         root.get("outputSchema"))
     original = copy.deepcopy(root)
     node, sort_element = None, None
     query = root.find(f"{{{namespace}}}Query")
@@ -315,6 +324,16 @@ def _check_integer(value: str | None, locator: str, low: int, high: int = 2**31)
 def _check_paging(max_records: str | None, start_position: str | None) -> None:
     _check_integer(max_records, "maxRecords", 0, MAX_RECORDS)
     _check_integer(start_position, "startPosition", 1)
+
+
+def _check_element_names(names: list[str], schema: str | None) -> None:
+    """Dublin Core records can hold Dublin Core elements only."""
+    if schema == GMD:
+        return
+    for name in (n.strip() for n in names if n.strip()):
+        if name not in DC_ELEMENTS:
+            raise CswError("InvalidParameterValue", "ElementName",
+                           f"{name[:80]} is not an element of a Dublin Core record")
 
 
 def _check_ids(ids: list[str], locator: str) -> None:

@@ -49,17 +49,17 @@ _SUMMARY_DROPS = {"pointOfContact", "resourceMaintenance", "resourceConstraints"
                   "credit", "resourceSpecificUsage", "aggregationInfo"}
 
 
-def _q(prefix: str, name: str) -> str:
+def qname(prefix: str, name: str) -> str:
     return f"{{{NSMAP[prefix]}}}{name}"
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None,
          **attrib: str) -> etree._Element:
     prefix, name = tag.split(":")
-    element = etree.SubElement(parent, _q(prefix, name))
+    element = etree.SubElement(parent, qname(prefix, name))
     for key, value in attrib.items():
         attr_prefix, _, attr_name = key.partition("__")
-        element.set(_q(attr_prefix, attr_name) if attr_name else key, value)
+        element.set(qname(attr_prefix, attr_name) if attr_name else key, value)
     if text is not None:
         element.text = text
     return element
@@ -101,8 +101,8 @@ def product_record(product: Product, facts: CollectionFacts, locator: Locator,
     """The full ISO 19139 record of ``product`` (``contact``: organisation, e-mail, URL)."""
     series = facts.root
     ident_source = series.find("gmd:identificationInfo/gmd:MD_DataIdentification", NSMAP)
-    root = etree.Element(_q("gmd", "MD_Metadata"), nsmap=NSMAP)
-    root.set(_q("xsi", "schemaLocation"), SCHEMA_LOCATION)
+    root = etree.Element(qname("gmd", "MD_Metadata"), nsmap=NSMAP)
+    root.set(qname("xsi", "schemaLocation"), SCHEMA_LOCATION)
     _string(root, "gmd:fileIdentifier", product.identifier)
     _language(root)
     _code(root, "gmd:characterSet", "MD_CharacterSetCode", "utf8")

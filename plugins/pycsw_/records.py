@@ -164,7 +164,7 @@ class CollectionFacts:
 
 
 def collection_facts(settings: Settings | None, collection: Collection) -> CollectionFacts:
-    xml, root = None, etree.Element(iso._q("gmd", "MD_Metadata"))
+    xml, root = None, etree.Element(iso.qname("gmd", "MD_Metadata"))
     if collection.metadata_file and settings is not None:
         xml = collection_record(settings, collection)
         root = _compact(parse_xml(xml))

@@ -21,10 +21,10 @@ from typing import Any
 
 from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
-from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 from pygeofilter.parsers.ecql import parse as parse_ecql
 from shapely.geometry.base import BaseGeometry
 
+from ogc_server.archive import cql2text
 from ogc_server.archive.query import COLUMNS, Range, bbox_geometry, resolve_name
 from ogc_server.archive.tables import UTCDateTime
 from ogc_server.errors import InvalidQuery
@@ -316,7 +316,7 @@ def _depth(node: ast.Node) -> int:
 
 def _parse_text(text: str) -> Any:
     try:
-        return parse_cql2_text(text)
+        return cql2text.parse(cql2text.standard(text))
     except Exception:  # try the older ECQL grammar before giving up
         return parse_ecql(text)
 

@@ -85,3 +85,12 @@ def test_bulk_repeated_identifier_ends_like_single_writes(store: ProductStore) -
     kept = store.get(first.identifier)
     assert kept.cloud_cover == 20.0 and kept.modification_date == second.modification_date
     assert kept.ingestion_date == T0
+
+
+def test_optimize_keeps_answers(store: ProductStore) -> None:
+    store.upsert_many(_products())
+    query = ProductQuery(geometry=bbox_geometry(0, 49, 5, 52), start=T0, limit=100)
+    before = [p.identifier for p in store.query(query).products]
+    store.optimize()
+    store.optimize()  # again: harmless
+    assert [p.identifier for p in store.query(query).products] == before

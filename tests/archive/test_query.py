@@ -231,3 +231,14 @@ def test_missing_values_sort_last_on_every_backend(store: ProductStore) -> None:
     for ascending in (True, False):
         result = store.query(ProductQuery(sort=[("cloudCover", ascending)]))
         assert result.products[-1].identifier == "S2A_MSIL1C_TEST_0002"
+
+
+@pytest.mark.parametrize("query", [
+    ProductQuery(where={"tileId": "32U\x00"}),
+    ProductQuery(where={"tileId": Like("3\x00*")}),
+    ProductQuery(text="a\x00b"),
+    ProductQuery(identifiers=["x\x00"]),
+])
+def test_nul_characters_are_refused(filled: ProductStore, query: ProductQuery) -> None:
+    with pytest.raises(InvalidQuery):
+        filled.query(query)

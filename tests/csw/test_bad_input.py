@@ -113,6 +113,8 @@ GET_CASES: list[tuple[str, dict[str, str], int, str, str | None]] = [
     ("wrong-version", {**RECORDS, "version": "9.9.9"}, 400, "InvalidParameterValue", "version"),
     ("elementsetname", {**RECORDS, "elementsetname": "everything"}, 400,
      "InvalidParameterValue", "elementsetname"),
+    ("elementname-not-dublin-core", {**RECORDS, "elementname": "dc:identifier,apiso:CloudCover"},
+     400, "InvalidParameterValue", "ElementName"),
     ("updatesequence", {**V2, "request": "GetCapabilities", "updatesequence": "latest"}, 400,
      "InvalidParameterValue", "updateSequence"),
     ("too-many-ids", {**V2, "request": "GetRecordById", "id": ",".join(map(str, range(101)))},

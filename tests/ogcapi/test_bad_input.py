@@ -40,7 +40,6 @@ ITEMS = "/collections/products/items"
     ("filter=" + quote("startDate > 'soon'"), "filter"),
     ("filter=" + quote("cloudCover LIKE '5%'"), "filter"),
     ("filter=" + quote("cloudCover = platform"), "filter"),
-    ("filter=" + quote("productType = 'GRD'' OR ''1''=''1'"), "filter"),
     ("filter=" + quote("S_TOUCHES(geometry, POINT(1 1))"), "filter"),
     ("filter=" + quote(" OR ".join(["cloudCover = 1"] * 400)), "filter"),
     ("filter=" + quote("x" * 30_000), "filter"),
@@ -73,6 +72,8 @@ def test_bad_items_parameter_is_a_400_naming_it(demo_api: Api, query: str,
     "productType=" + quote("GRD' OR '1'='1"),
     "ids=" + quote("x') OR ('1'='1"),
     "filter=" + quote("productType = 'GRD OR 1=1 --'"),
+    # '' is CQL2's quote inside a string: the whole text is one (unmatched) value
+    "filter=" + quote("productType = 'GRD'' OR ''1''=''1'"),
 ])
 def test_injection_attempts_match_nothing(demo_api: Api, query: str) -> None:
     doc = demo_api.json(f"{ITEMS}?{query}")

@@ -13,8 +13,9 @@ from typing import Any
 from pygeofilter import ast
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 
+from ogc_server.archive import cql2text
 from ogc_server.errors import InvalidQuery
-from ogc_server.web.stac import cql2text, properties
+from ogc_server.web.stac import properties
 
 MAX_FILTER_CHARS = 16_384
 MAX_DEPTH = 100
