@@ -136,9 +136,10 @@ class ProductStore:
     def _bulk_writer(self, conn: sa.engine.Connection) -> Any:
         """A function that upserts a list of rows on ``conn``.
 
-        On SQLite the statement is compiled once and the rows go straight to the driver's
-        ``executemany`` with the columns' own bind conversions (the per-row parameter handling
-        of a generic ``execute`` costs as much as SQLite's insert itself).
+        The statement is compiled once and the rows, converted by the columns' own bind
+        processors, go straight to the driver: on SQLite to ``executemany`` (the per-row
+        parameter handling of a generic ``execute`` costs as much as SQLite's insert itself),
+        on PostgreSQL as multi-row INSERTs.
         """
         insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
         stmt = insert(products)
@@ -169,7 +170,7 @@ class ProductStore:
 
         template = f"({compiled.insert_single_values_expr})"
         if template not in sql:  # pragma: no cover - a SQLAlchemy that compiles otherwise
-            return lambda rows: [self._upsert(conn, row) for row in rows]
+            return lambda rows: conn.execute(stmt, rows)
         sql = sql.replace(template, "%s")
         constants = {k: v for k, v in compiled.construct_params(_check=False).items()
                      if k not in _ROW_COLUMNS}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from plugins.pycsw_.records import (
 LOGGER = logging.getLogger(__name__)
 READ_ONLY = "the catalogue is read-only: its records come from the archive"
 MAX_DOMAIN_VALUES = 1000
+LATEST_TTL = 10.0
 
 Segment = Callable[[int, int], tuple[list[Record], int]]
 
@@ -73,6 +75,7 @@ class Catalogue:
                       for c in settings.collection_list}
         self.series = [f for f in self.facts.values() if f.xml is not None]
         self.per_collection = {cid: f.product_values for cid, f in self.facts.items()}
+        self._latest: tuple[float, datetime] | None = None
         self._series_records = {
             f.identifier: series_record(f, self.locator, contact.organisation)
             for f in self.series}
@@ -182,7 +185,16 @@ class Catalogue:
         return sorted(counts.items())[:MAX_DOMAIN_VALUES]
 
     def latest_change(self) -> datetime:
-        """When the catalogue last changed (pycsw's updateSequence)."""
+        """When the catalogue last changed (pycsw's updateSequence; kept a few seconds, as
+        the column has no index and every GetCapabilities asks)."""
+        cached = self._latest
+        if cached is not None and time.monotonic() - cached[0] < LATEST_TTL:
+            return cached[1]
+        latest = self._latest_change()
+        self._latest = (time.monotonic(), latest)
+        return latest
+
+    def _latest_change(self) -> datetime:
         with self.engine.connect() as conn:
             latest = conn.execute(sa.select(sa.func.max(products.c.modification_date))).scalar()
         dates = [f.modified for f in self.series if f.modified]
