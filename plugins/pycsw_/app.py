@@ -220,6 +220,10 @@ class CswApp:
             prepared = guard.prepare(environ, self.catalogue)
         except CswError as err:
             return self._send(start_response, err.status, exception_report(err), headers)
+        except Exception:  # a request the guard could not read is still the request's fault
+            LOGGER.exception("CSW request could not be read")
+            err = CswError("InvalidParameterValue", "request", "the request could not be read")
+            return self._send(start_response, err.status, exception_report(err), headers)
         try:
             server = CswServer(parser(self.config), prepared.environ, self.catalogue, prepared)
             _, body = server.dispatch_wsgi()

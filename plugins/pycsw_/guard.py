@@ -96,9 +96,11 @@ class Prepared:
 
 
 def may_change_catalogue(environ: dict[str, Any], operation: str) -> CswError | None:
-    """The one place that decides who may run Transaction and Harvest: nobody yet.
+    """The one place that decides who may run Transaction, Harvest and UnHarvest: nobody yet.
 
-    Returns the refusal to send, or None to let the request through.
+    Returns the refusal to send, or None to let the request through. Letting administrators
+    through also needs pycsw's transactions switched on (``config.py``) and a repository that
+    writes (``repository.ArchiveRepository`` refuses every write today).
     """
     return CswError("OperationNotSupported", "request",
                     f"{operation} is not available: the catalogue is read-only for anonymous "

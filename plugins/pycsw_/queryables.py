@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import shapely
@@ -322,17 +322,27 @@ def _instant(value: Any) -> datetime:
 
 
 def _temporal(value: Any) -> Any:
-    if isinstance(value, values.Interval):
-        start = None if value.start in (None, "..") else _instant(value.start)
-        end = None if value.end in (None, "..") else _instant(value.end)
-        if start is None and end is None:
-            raise ConstraintError("a time interval needs a start or an end")
-        if start and end and start > end:
-            raise ConstraintError("the time interval starts after it ends")
-        return values.Interval(start, end)
+    """An instant or an interval (open sides, or a duration on one side) in UTC."""
     try:
+        if isinstance(value, values.Interval):
+            start, end = value.start, value.end
+            start = None if start in (None, "..") else start
+            end = None if end in (None, "..") else end
+            if isinstance(start, timedelta) and end is not None:
+                start = _instant(end) - start
+            if isinstance(end, timedelta) and start is not None:
+                end = _instant(start) + end
+            start = None if start is None else _instant(start)
+            end = None if end is None else _instant(end)
+            if start is None and end is None:
+                raise ConstraintError("a time interval needs a start or an end")
+            if start and end and start > end:
+                raise ConstraintError("the time interval starts after it ends")
+            return values.Interval(start, end)
         return _instant(value)
-    except (TypeError, ValueError):
+    except ConstraintError:
+        raise
+    except (TypeError, ValueError, OverflowError):
         raise ConstraintError(f"not a date, time or interval: {str(value)[:40]!r}") from None
 
 
