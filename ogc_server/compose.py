@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -88,11 +89,16 @@ def _not_yet(prefix: str) -> WSGIApp:
 
 
 def _strip_hop_by_hop(app: WSGIApp) -> WSGIApp:
-    """Drop hop-by-hop headers that mounted apps may set (a WSGI server must not get them)."""
+    """Drop hop-by-hop headers that mounted apps may set (a WSGI server must not get them),
+    and tell the client how long the server worked before answering (``Server-Timing``)."""
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.perf_counter()
+
         def clean_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             headers = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
+            elapsed = (time.perf_counter() - started) * 1000
+            headers.append(("Server-Timing", f"app;dur={elapsed:.2f}"))
             return start_response(status, headers, exc_info)
 
         return app(environ, clean_start)

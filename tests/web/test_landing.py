@@ -105,3 +105,9 @@ def test_keep_alive_connection_reuse(app_url: str) -> None:
         response.read()
         assert response.status == 200
     conn.close()
+
+
+def test_server_timing_header(app_url: str) -> None:
+    _, headers, _ = _get(app_url + "/health")
+    name, duration = headers["Server-Timing"].split(";dur=")
+    assert name == "app" and float(duration) > 0
