@@ -38,9 +38,9 @@ class CollectionExtent:
     cloud_cover: tuple[float, float] | None = None
 
 
-_CACHE: weakref.WeakKeyDictionary[ProductStore, tuple[float, dict[str, CollectionExtent]]] = (
-    weakref.WeakKeyDictionary()
-)
+_CACHE: weakref.WeakKeyDictionary[
+    ProductStore, tuple[float, int, dict[str, CollectionExtent]]
+] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -50,8 +50,10 @@ def collection_extents(
     """Extent and value summaries per collection identifier (cached ``ttl`` seconds)."""
     with _LOCK:
         cached = _CACHE.get(store)
-        if cached and time.monotonic() - cached[0] < ttl:
-            return cached[1]
+        if (cached and cached[1] == store.generation
+                and time.monotonic() - cached[0] < ttl):
+            return cached[2]
+        generation = store.generation
     stmt = sa.select(
         P.collection, P.platform, P.platform_serial_identifier, P.orbit_direction,
         sa.func.count(), sa.func.min(P.minx), sa.func.min(P.miny), sa.func.max(P.maxx),
@@ -75,7 +77,7 @@ def collection_extents(
             extent.resolution = _union_range(extent.resolution, res_min, res_max)
             extent.cloud_cover = _union_range(extent.cloud_cover, cc_min, cc_max)
     with _LOCK:
-        _CACHE[store] = (time.monotonic(), result)
+        _CACHE[store] = (time.monotonic(), generation, result)
     return result
 
 

@@ -80,6 +80,13 @@ class ProductStore:
         self._stats: tuple[float, dict[str, CollectionStats]] | None = None
         self._keys: dict[str, int] | None = None
         self._lock = threading.Lock()
+        self.generation = 0
+        """Counts this store's writes: caches of derived facts compare it (other processes'
+        writes show after the caches' time limits)."""
+
+    def _changed(self) -> None:
+        self._stats = None
+        self.generation += 1
 
     # Writes -----------------------------------------------------------------------------------
 
@@ -100,7 +107,7 @@ class ProductStore:
         ).first()
         if existing is None:
             conn.execute(products.insert().values(**row))
-            self._stats = None
+            self._changed()
             self._keys = None
             return "inserted"
         if existing.checksum and existing.checksum == row["checksum"] and (
@@ -110,7 +117,7 @@ class ProductStore:
         row = dict(row)
         row.pop("ingestion_date", None)
         conn.execute(products.update().where(P.id == existing.id).values(**row))
-        self._stats = None
+        self._changed()
         return "updated"
 
     def upsert_many(self, items: Iterable[Product], batch: int = 1000) -> int:
@@ -129,7 +136,7 @@ class ProductStore:
             if chunk:
                 write(chunk)
                 written += len(chunk)
-        self._stats = None
+        self._changed()
         self._keys = None
         return written
 
@@ -195,7 +202,7 @@ class ProductStore:
             result = conn.execute(products.delete().where(P.identifier == identifier))
         if result.rowcount == 0:
             raise ProductNotFound(f"no product {identifier!r}", locator="identifier")
-        self._stats = None
+        self._changed()
 
     def set_online_state(self, identifier: str, state: OnlineState) -> None:
         with write_transaction(self.engine) as conn:
@@ -354,16 +361,6 @@ class ProductStore:
         with self._lock:
             self._stats = (time.monotonic(), result)
         return result
-
-    def collection_extents(self) -> dict[str, tuple[float, float, float, float]]:
-        """Bounding box (west, south, east, north) of the footprints per collection."""
-        stmt = sa.select(
-            P.collection, sa.func.min(P.minx), sa.func.min(P.miny), sa.func.max(P.maxx),
-            sa.func.max(P.maxy),
-        ).group_by(P.collection)
-        with self.engine.connect() as conn:
-            return {name: (float(w), float(s), float(e), float(n))
-                    for name, w, s, e, n in conn.execute(stmt) if w is not None}
 
     def distinct_values(self, name: str, collections: Sequence[str] = ()) -> list[Any]:
         """The distinct non-null values of property ``name`` (in ``collections``), sorted."""

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
+from ogc_server.archive.extents import collection_extents
 from ogc_server.archive.model import Collection
 from ogc_server.archive.store import ProductStore
-from ogc_server.archive.tables import products
 from ogc_server.links import Links
 from ogc_server.settings import Settings
 
@@ -67,16 +65,9 @@ def base_url(settings: Settings) -> str:
 
 def catalogue_extents(store: ProductStore) -> dict[str, Extent]:
     """Bounding box and acquisition interval of the products of each archive collection."""
-    p = products.c
-    stmt = sa.select(
-        p.collection, sa.func.min(p.minx), sa.func.min(p.miny), sa.func.max(p.maxx),
-        sa.func.max(p.maxy), sa.func.min(p.start_time), sa.func.max(p.end_time),
-    ).group_by(p.collection)
-    with store.engine.connect() as conn:
-        rows = conn.execute(stmt).all()
     return {
-        row[0]: Extent((row[1], row[2], row[3], row[4]), _aware(row[5]), _aware(row[6]))
-        for row in rows
+        name: Extent(extent.bbox, extent.start, extent.end)
+        for name, extent in collection_extents(store).items() if extent.bbox
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, json, request
 
+from ogc_server.archive.extents import collection_extents
 from ogc_server.errors import InvalidQuery, NotFound, OgcServerError
 from ogc_server.metadata import find_collection
 from ogc_server.services import Services
@@ -153,7 +154,8 @@ def _cached(key: str, compute: Any) -> Any:
 
 
 def _extents(svc: Services) -> dict[str, tuple[float, float, float, float]]:
-    return _cached("extents", svc.store.collection_extents)
+    return {name: extent.bbox for name, extent in collection_extents(svc.store).items()
+            if extent.bbox}
 
 
 def _collection_facts(svc: Services, identifier: str) -> tuple[dict[str, list[str]], Any, Any]:
