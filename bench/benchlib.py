@@ -114,6 +114,14 @@ def machine(backends: Sequence[str], pg_admin_url: str = PG_ADMIN_URL) -> dict[s
     return info
 
 
+def load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages: other processes on the machine show here."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover - not on this platform
+        return None
+
+
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -97,6 +97,7 @@ def build(url: str, products: list[Product], batch: int) -> dict:
     engine = create_engine(url)
     upgrade(engine)
     store = ProductStore(engine)
+    load_before = benchlib.load_average()
     started = time.perf_counter()
     written = store.upsert_many(products, batch=batch)
     loaded = time.perf_counter()
@@ -111,6 +112,8 @@ def build(url: str, products: list[Product], batch: int) -> dict:
         "products_per_s": round(written / (loaded - started), 1),
         "optimize_s": round(optimized - loaded, 2),
         "batch": batch,
+        "load_average_before": load_before,
+        "load_average_after": benchlib.load_average(),
     }
 
 
@@ -189,7 +192,8 @@ def _catalogue_facts(url: str) -> tuple[list[str], list[str], list[str]]:
 
 def measure(url: str, repeat: int, seed: int, explain: bool = False) -> dict:
     tiles, collections, identifiers = _catalogue_facts(url)
-    result: dict = {"tiles": len(tiles), "queries": {}}
+    result: dict = {"tiles": len(tiles), "queries": {},
+                    "load_average_before": benchlib.load_average()}
     # connection alone, for reference: a new engine and SELECT 1
     connect = []
     for _ in range(repeat):
@@ -250,6 +254,7 @@ def measure(url: str, repeat: int, seed: int, explain: bool = False) -> dict:
         _explain(store, query_mix(np.random.default_rng(seed), tiles, collections))
     engine.dispose()
 
+    result["load_average_after"] = benchlib.load_average()
     result["lookup"] = {"cold": benchlib.summary_ms(cold_lookup),
                         "warm": benchlib.summary_ms(warm_lookup)}
     base_cold = result["lookup"]["cold"]["p50_ms"]

@@ -78,12 +78,14 @@ def generate(products: int, seed: int, out_dir: Path, workers: int) -> tuple[lis
 def read_baseline(paths: list[Path]) -> dict:
     for path in paths[:50]:  # imports and first-use caches are not the reading
         read_product(path)
+    load_before = benchlib.load_average()
     started = time.perf_counter()
     for path in paths:
         read_product(path)
     elapsed = time.perf_counter() - started
     return {"products": len(paths), "seconds": round(elapsed, 3),
-            "products_per_s": round(len(paths) / elapsed, 1)}
+            "products_per_s": round(len(paths) / elapsed, 1),
+            "load_average_before": load_before, "load_average_after": benchlib.load_average()}
 
 
 def ingest_run(backend: str, workers: int, paths: list[Path], folder: Path,
@@ -91,6 +93,7 @@ def ingest_run(backend: str, workers: int, paths: list[Path], folder: Path,
     data_dir = folder / f"data-{backend}-{workers}"
     with benchlib.catalogue(backend, folder, pg_admin_url) as url:
         settings = benchlib.settings_for(data_dir, url)
+        load_before = benchlib.load_average()
         started = time.perf_counter()
         summary = ingest_batch(settings, paths, workers=workers, metadata_only=True)
         elapsed = time.perf_counter() - started
@@ -113,6 +116,8 @@ def ingest_run(backend: str, workers: int, paths: list[Path], folder: Path,
         "rejected": counts.get("rejected", 0),
         "stored": stored,
         "ok": ok,
+        "load_average_before": load_before,
+        "load_average_after": benchlib.load_average(),
     }
 
 

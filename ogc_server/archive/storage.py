@@ -172,6 +172,10 @@ class LocalStorage:
             shutil.rmtree(entry["staging"], ignore_errors=True)
             journal.unlink(missing_ok=True)
             settled += 1
+        for torn in self.journal_root.glob("*.json.tmp"):
+            if not _alive(torn.name):  # a journal entry never completed: nothing was moved
+                torn.unlink(missing_ok=True)
+                settled += 1
         for folder in (self.staging_root, self.trash_root):
             for leftover in folder.iterdir():
                 if not _alive(leftover.name):

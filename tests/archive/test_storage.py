@@ -116,3 +116,12 @@ def test_product_dir_refuses_escape(tmp_path: Path) -> None:
     with pytest.raises(InvalidProduct):
         storage.product_dir("/etc")
     assert storage.product_dir("S2/x") == (tmp_path / "archive/S2/x").resolve()
+
+
+def test_recover_removes_a_torn_journal_write(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    staging = _as_dead(storage, _stage(storage, "v1"))
+    torn = storage.journal_root / f"{staging.name}.json.tmp"
+    torn.write_text('{"identifier": "P", "rel')
+    storage.recover(lambda *a: False)
+    assert not torn.exists() and not staging.exists()
