@@ -13,7 +13,7 @@
    time the server worked before answering) and the client-side time, p50/p95, the ratio to
    the same question asked of ``ProductStore.query`` directly in this process (the baseline),
    and checks that every interface gave the same total;
-5. writes ``discovery.json``.
+5. writes ``discovery.json`` (in ``bench/results/`` unless ``--results`` says otherwise).
 """
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                     proc.wait(timeout=30)
                 payload["backends"][backend] = {"build": build, "queries": figures}
                 print_table(backend, figures)
-    path = benchlib.write_results(args.results, "discovery", payload)
+    path = benchlib.write_results(args.results, "discovery.json", payload)
     print(f"results: {path}")
     return 0
 
