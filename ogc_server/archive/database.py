@@ -43,6 +43,8 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 8) -> Engine
     return sa.create_engine(
         url, echo=echo, future=True, pool_size=pool_size, max_overflow=pool_size,
         pool_pre_ping=True,
+        # bulk writes as multi-row INSERTs instead of one round trip per row
+        executemany_mode="values_plus_batch",
         # catalogue queries are short: JIT compilation (tens of ms) would cost more than it saves
         connect_args={"options": "-c jit=off"},
     )
