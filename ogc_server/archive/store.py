@@ -236,6 +236,10 @@ class ProductStore:
             try:
                 if compiled.rtree:
                     rows, total = self._query_rtree(conn, compiled, query)
+                elif self.dialect == "postgresql" and query.geometry is not None:
+                    # the GiST index answers the whole match once; a LIMIT must not make the
+                    # planner walk the date index and test every footprint instead
+                    rows, total = self._query_rtree(conn, compiled, query, source=products)
                 else:
                     rows, total = self._query_plain(conn, compiled, query)
             except sa.exc.DataError as exc:  # values the database itself refuses
@@ -267,9 +271,11 @@ class ProductStore:
         return rows, total
 
     def _query_rtree(self, conn: sa.engine.Connection, compiled: Compiled,
-                     query: ProductQuery) -> tuple[list[Any], int | None]:
-        """R*Tree first; one narrow pass gives the page's ids and the total (window count)."""
-        joined = _RtreeFirst(products_rtree, products, products_rtree.c.id == P.id)
+                     query: ProductQuery, source: Any = None) -> tuple[list[Any], int | None]:
+        """R*Tree first (or ``source``); one narrow pass gives the page's ids and the total
+        (window count), then the page's rows are read by id."""
+        joined = source if source is not None else _RtreeFirst(
+            products_rtree, products, products_rtree.c.id == P.id)
         columns: list[Any] = [P.id]
         if query.count:
             columns.append(sa.func.count().over())
