@@ -145,8 +145,9 @@ def query_mix(rng: np.random.Generator, tiles: list[str], collections: list[str]
                             start=add_months(NOW, -36), end=NOW, limit=50)
 
     def collection_by_date() -> ProductQuery:
+        # the default order: newest first (then identifier)
         return ProductQuery(collections=[collections[int(rng.integers(len(collections)))]],
-                            sort=(("start", False),), limit=50)
+                            limit=50)
 
     def europe_week() -> ProductQuery:
         start = NOW - timedelta(days=float(rng.uniform(7, 360)))

@@ -302,8 +302,10 @@ def _julian(value: datetime) -> float:
     return _utc(value).timestamp() / 86400.0 + 2440587.5
 
 
-#: The acquisition period as PostgreSQL range, as the GiST index of the migration spells it.
-_PERIOD = sa.func.tstzrange(P.start_time, P.end_time, sa.literal_column("'[]'"))
+#: The acquisition period as PostgreSQL range, as the GiST index of the migration spells it
+#: (``greatest``: a period that ended before it started is no error, just its start).
+_PERIOD = sa.func.tstzrange(P.start_time, sa.func.greatest(P.start_time, P.end_time),
+                            sa.literal_column("'[]'"))
 
 
 def time_condition(
@@ -346,10 +348,14 @@ def time_condition(
         if bound is not None:
             parts.append(getattr(column, f"__{op}__")(bound))
     if dialect == "postgresql" and relation in {"intersects", "during"}:
-        # the same test on the period as a range: the GiST index over collection, period
-        # and footprint serves it (the comparisons above stay the exact test)
-        parts.insert(0, _PERIOD.op("&&")(
-            sa.func.tstzrange(start, end, sa.literal_column("'[]'"))))
+        # the test on the period as a range: the GiST index over collection, period and
+        # footprint serves it. For "intersects" it replaces the start comparison (with the
+        # end comparison it is the exact test, also for a period that ends before it starts):
+        # left beside it, the planner adds a scan of the whole start index below the range.
+        overlap = _PERIOD.op("&&")(sa.func.tstzrange(start, end, sa.literal_column("'[]'")))
+        if relation == "intersects" and end is not None:
+            parts.pop()  # start_time <= end: the overlap holds it
+        parts.insert(0, overlap)
     if dialect == "sqlite" and relation in {"intersects", "during"}:
         rt = products_rtree.c
         box_parts = []

@@ -203,9 +203,13 @@ class _File:
                 groups.append(name)
         return groups
 
-    def _attributes(self, gid: int) -> dict[str, Any]:
+    def _attributes(self, gid: int, only: tuple[str, ...] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name in self._names(gid, links=False):
+        names = self._names(gid, links=False)
+        if only is not None:
+            wanted = set(only)
+            names = [n for n in names if n in wanted]
+        for name in names:
             if name.startswith("_Netcdf4") or name in ("_NCProperties", "DIMENSION_LIST",
                                                       "REFERENCE_LIST", "CLASS", "NAME"):
                 continue
@@ -267,11 +271,13 @@ class _File:
         return values[0] if len(values) == 1 else values
 
 
-def read_groups(path: Path, groups: list[str], *, require: tuple[str, ...] = ()
-                ) -> dict[str, dict[str, Any]]:
+def read_groups(path: Path, groups: list[str], *, require: tuple[str, ...] = (),
+                root_names: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
     """The attributes and sub-groups of ``groups`` ("/" is the root's attributes only).
 
-    ``require`` names paths (groups or variables) that must exist, else :class:`OSError`.
+    ``require`` names paths (groups or variables) that must exist, else :class:`OSError`;
+    ``root_names`` limits the root's attributes to those (the ones present). A group that
+    does not exist is left out of the answer.
     """
     lib = library()
     with _lock:
@@ -285,7 +291,7 @@ def read_groups(path: Path, groups: list[str], *, require: tuple[str, ...] = ()
                 if group == "/":
                     gid = lib.H5Gopen2(handle.fid, b"/", H5P_DEFAULT)
                     try:
-                        out["/"] = handle._attributes(gid)
+                        out["/"] = handle._attributes(gid, root_names)
                     finally:
                         lib.H5Gclose(gid)
                 elif handle.exists(group):

@@ -246,6 +246,13 @@ def _load(path: Path, name: str) -> _Metadata:
 _GRANULE_GROUP = "/METADATA/GRANULE_DESCRIPTION"
 _EOP_GROUP = "/METADATA/EOP_METADATA"
 _ESA_HEADER = "/METADATA/ESA_METADATA/earth_explorer_header/fixed_header"
+_EOP_PARTS = ("om:phenomenonTime", "om:procedure/eop:acquisitionParameters",
+              "om:featureOfInterest")
+#: The global attributes :func:`_read` uses.
+_ROOT_ATTRIBUTES = ("id", "platform", "time_coverage_start", "time_coverage_end",
+                    "date_created", "orbit", "processingMode", "processor_version",
+                    "product_version", "algorithm_version", "processing_status",
+                    "identifier_product_doi", "spatial_resolution", "tracking_id")
 
 
 def _load_hdf5(path: Path) -> _Metadata | None:
@@ -255,12 +262,24 @@ def _load_hdf5(path: Path) -> _Metadata | None:
     from ogc_server.ingest.hdf5meta import HDF5Unavailable, read_groups
 
     try:
-        # (of ESA_METADATA only the fixed header: the processing history is long)
-        groups = read_groups(path, ["/", _GRANULE_GROUP, _EOP_GROUP, _ESA_HEADER],
-                             require=("/PRODUCT/latitude", "/PRODUCT/longitude"))
+        # only what :func:`_read` uses: of ESA_METADATA the fixed header (the processing
+        # history is long), of EOP_METADATA the period, orbit and footprint sub-trees
+        groups = read_groups(path, ["/", _GRANULE_GROUP, _ESA_HEADER,
+                                    *(f"{_EOP_GROUP}/{part}" for part in _EOP_PARTS)],
+                             require=("/PRODUCT/latitude", "/PRODUCT/longitude", _EOP_GROUP),
+                             root_names=_ROOT_ATTRIBUTES)
     except (HDF5Unavailable, OSError):
         return None
     attributes = {k: _as_text(v) for k, v in groups["/"].items()}
+    eop: dict[str, Any] = {}
+    for part in _EOP_PARTS:
+        tree = groups.get(f"{_EOP_GROUP}/{part}")
+        if tree is not None:
+            node = eop
+            *parents, last = part.split("/")
+            for name in parents:
+                node = node.setdefault(name, {})
+            node[last] = tree
     header = groups.get(_ESA_HEADER)
     esa = dict(header) if isinstance(header, dict) else {}
     created = _dig(header, "source", "Creation_Date")
@@ -269,7 +288,7 @@ def _load_hdf5(path: Path) -> _Metadata | None:
     return _Metadata(
         attributes=attributes,
         granule=groups.get(_GRANULE_GROUP) or {},
-        eop=groups.get(_EOP_GROUP),
+        eop=eop,
         esa=esa,
     )
 

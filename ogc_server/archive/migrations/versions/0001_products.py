@@ -72,7 +72,18 @@ def upgrade() -> None:
         sa.Column("extra", sa.JSON, nullable=False),
         sa.UniqueConstraint("identifier", name="uq_products_identifier"),
     )
-    op.create_index("ix_products_collection_start", "products", ["collection", "start_time"])
+    # (identifier too: the default order, newest first then identifier, comes from the index,
+    # so the first page of a whole collection needs no sort of all of it; PostgreSQL needs the
+    # order spelt out, with NULLS LAST as the queries ask)
+    if sqlite:
+        op.create_index(
+            "ix_products_collection_start", "products", ["collection", "start_time", "identifier"]
+        )
+    else:
+        op.execute(
+            "CREATE INDEX ix_products_collection_start ON products (collection,"
+            " start_time DESC NULLS LAST, identifier DESC NULLS LAST)"
+        )
     op.create_index("ix_products_start", "products", ["start_time"])
     op.create_index("ix_products_tile_start", "products", ["tile_id", "start_time"])
     op.create_index(
@@ -135,22 +146,27 @@ def upgrade() -> None:
                END"""
         )
     else:
-        op.execute("CREATE INDEX ix_products_footprint ON products USING GIST (footprint)")
         op.execute(
             "CREATE INDEX ix_products_collection_cloud ON products (collection, cloud_cover)"
         )
         # Collection, acquisition period and footprint in one GiST index (btree_gist, a
         # trusted contrib module), PostGIS's counterpart of SQLite's R*Tree: a query of one
-        # collection by period and place reads only the matching entries, where the footprint
-        # index alone returns every product of every collection around a place.
+        # collection by period and place reads only the matching entries, where a footprint
+        # index alone returns every product of every collection around a place. It serves
+        # spatial queries without a collection too (one spatial search per collection), so
+        # the footprint index is only made without btree_gist: beside it, the planner would
+        # take the footprint index for point queries (a point has no area to estimate).
         if bind.execute(sa.text(
             "SELECT 1 FROM pg_available_extensions WHERE name = 'btree_gist'"
         )).first():
             op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
             op.execute(
                 "CREATE INDEX ix_products_collection_period_footprint ON products USING GIST"
-                " (collection, tstzrange(start_time, end_time, '[]'), footprint)"
+                " (collection, tstzrange(start_time, greatest(start_time, end_time), '[]'),"
+                " footprint)"
             )
+        else:
+            op.execute("CREATE INDEX ix_products_footprint ON products USING GIST (footprint)")
 
 def downgrade() -> None:
     bind = op.get_bind()
