@@ -49,7 +49,90 @@ def compile_filter(node: Any, dialect: str) -> Any:
     return _Compiler(dialect).compile(node)
 
 
-class _Compiler:
+_BBOX_CRS = frozenset({"EPSG:4326", "CRS84", "OGC:CRS84",
+                       "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+                       "http://www.opengis.net/def/crs/EPSG/0/4326"})
+_PERIOD_RELATIONS = {
+    ast.TemporalComparisonOp.DISJOINT: "disjoint",
+    ast.TemporalComparisonOp.DURING: "during",
+    ast.TemporalComparisonOp.TCONTAINS: "contains",
+    ast.TemporalComparisonOp.TEQUALS: "equals",
+    ast.TemporalComparisonOp.TOVERLAPS: "intersects",
+    ast.TemporalComparisonOp.OVERLAPPEDBY: "intersects",
+}
+
+
+class FilterTerms:
+    """What single filter terms mean: literal values, places and acquisition periods.
+
+    Shared by the compiler and by :func:`ogc_server.archive.hoist.hoist_filter`, so a term
+    means the same whether it is compiled or moved into a query's structured fields.
+    """
+
+    def value(self, name: str, value: Any) -> Any:
+        """The literal ``value`` as compared with property ``name``."""
+        if isinstance(value, ast.Node):
+            raise InvalidQuery("only literal values can be compared", locator="filter")
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(value, date):
+            return datetime.combine(value, time(), tzinfo=UTC)
+        if isinstance(value, bool):
+            raise InvalidQuery(f"{name} cannot be compared with a boolean", locator="filter")
+        if name in DATETIME_PROPERTIES:
+            return _datetime_literal(name, value)
+        if _python_type(name) in (int, float) and isinstance(value, str):
+            raise InvalidQuery(f"{name} needs a number, not {value!r}", locator="filter")
+        if isinstance(value, values.Geometry | values.Envelope | values.Interval):
+            raise InvalidQuery(f"{name} cannot be compared with a geometry or interval",
+                               locator="filter")
+        return value
+
+    def spatial(self, node: Any) -> tuple[BaseGeometry, str] | None:
+        """(geometry, relation) of a BBOX or spatial predicate on the footprint, else None."""
+        if isinstance(node, ast.BBox):
+            self._geometry_attribute(node.lhs)
+            if node.crs and str(node.crs) not in _BBOX_CRS:
+                raise InvalidQuery(f"bbox CRS {node.crs} is not supported", locator="filter")
+            return box(node.minx, node.miny, node.maxx, node.maxy), "intersects"
+        if not isinstance(node, ast.SpatialComparisonPredicate):
+            return None
+        relation = _SPATIAL.get(node.op)
+        if relation is None:
+            raise InvalidQuery(f"spatial operator {node.op.value} is not supported",
+                               locator="filter")
+        lhs, rhs = node.lhs, node.rhs
+        if isinstance(lhs, values.Geometry | values.Envelope | ast.Function):
+            lhs, rhs = rhs, lhs
+            relation = {"within": "contains", "contains": "within"}.get(relation, relation)
+        self._geometry_attribute(lhs)
+        return _geometry(rhs), relation
+
+    def period(self, node: Any) -> tuple[datetime | None, datetime | None, str] | None:
+        """(start, end, relation) of a temporal predicate on the acquisition period, else None.
+
+        ``None`` too for the predicates that are no relation to one window (before, after).
+        """
+        if not isinstance(node, ast.TemporalPredicate) or not isinstance(node.lhs,
+                                                                          ast.Attribute):
+            return None
+        if resolve_name(node.lhs.name) not in {"start", "end"}:
+            return None
+        relation = _PERIOD_RELATIONS.get(node.op)
+        if relation is None:
+            return None
+        start, end = _interval(node.rhs)
+        return start, end, relation
+
+    @staticmethod
+    def _geometry_attribute(node: Any) -> None:
+        if not isinstance(node, ast.Attribute) or node.name not in GEOMETRY_NAMES:
+            name = getattr(node, "name", node)
+            raise InvalidQuery(f"spatial predicates apply to the geometry, not {name!r}",
+                               locator="filter")
+
+
+class _Compiler(FilterTerms):
     def __init__(self, dialect: str):
         self.dialect = dialect
         self.nodes = 0
@@ -71,28 +154,21 @@ class _Compiler:
             return self._comparison(node)
         if isinstance(node, ast.Between):
             name, column = self._attribute(node.lhs)
-            low, high = self._value(name, node.low), self._value(name, node.high)
+            low, high = self.value(name, node.low), self.value(name, node.high)
             condition = column.between(low, high)
             return sa.not_(condition) if node.not_ else condition
         if isinstance(node, ast.Like):
             return self._like(node)
         if isinstance(node, ast.In):
             name, _ = self._attribute(node.lhs)
-            condition = attribute_condition(name, [self._value(name, v) for v in node.sub_nodes])
+            condition = attribute_condition(name, [self.value(name, v) for v in node.sub_nodes])
             return sa.not_(condition) if node.not_ else condition
         if isinstance(node, ast.IsNull):
             _, column = self._attribute(node.lhs)
             return column.is_not(None) if node.not_ else column.is_(None)
-        if isinstance(node, ast.BBox):
-            self._geometry_attribute(node.lhs)
-            if node.crs and str(node.crs) not in {"EPSG:4326", "CRS84", "OGC:CRS84",
-                                                  "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
-                                                  "http://www.opengis.net/def/crs/EPSG/0/4326"}:
-                raise InvalidQuery(f"bbox CRS {node.crs} is not supported", locator="filter")
-            geom = box(node.minx, node.miny, node.maxx, node.maxy)
-            return spatial_condition(geom, "intersects", self.dialect)
-        if isinstance(node, ast.SpatialComparisonPredicate):
-            return self._spatial(node)
+        if isinstance(node, ast.BBox | ast.SpatialComparisonPredicate):
+            geometry, relation = self.spatial(node)
+            return spatial_condition(geometry, relation, self.dialect)
         if isinstance(node, ast.TemporalPredicate):
             return self._temporal(node)
         raise InvalidQuery(f"the filter uses {type(node).__name__}, which is not supported",
@@ -107,33 +183,9 @@ class _Compiler:
         name = resolve_name(node.name)
         return name, COLUMNS[name]
 
-    def _geometry_attribute(self, node: Any) -> None:
-        if not isinstance(node, ast.Attribute) or node.name not in GEOMETRY_NAMES:
-            name = getattr(node, "name", node)
-            raise InvalidQuery(f"spatial predicates apply to the geometry, not {name!r}",
-                               locator="filter")
-
-    def _value(self, name: str, value: Any) -> Any:
-        if isinstance(value, ast.Node):
-            raise InvalidQuery("only literal values can be compared", locator="filter")
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
-        if isinstance(value, date):
-            return datetime.combine(value, time(), tzinfo=UTC)
-        if isinstance(value, bool):
-            raise InvalidQuery(f"{name} cannot be compared with a boolean", locator="filter")
-        if name in DATETIME_PROPERTIES:
-            return _datetime_literal(name, value)
-        if _python_type(name) in (int, float) and isinstance(value, str):
-            raise InvalidQuery(f"{name} needs a number, not {value!r}", locator="filter")
-        if isinstance(value, values.Geometry | values.Envelope | values.Interval):
-            raise InvalidQuery(f"{name} cannot be compared with a geometry or interval",
-                               locator="filter")
-        return value
-
     def _comparison(self, node: ast.Comparison) -> Any:
         name, column = self._attribute(node.lhs)
-        return _COMPARISONS[node.op](column, self._value(name, node.rhs))
+        return _COMPARISONS[node.op](column, self.value(name, node.rhs))
 
     def _like(self, node: ast.Like) -> Any:
         name, column = self._attribute(node.lhs)
@@ -158,18 +210,6 @@ class _Compiler:
         condition = attribute_condition(name, Like("".join(out)))
         return sa.not_(condition) if node.not_ else condition
 
-    def _spatial(self, node: ast.SpatialComparisonPredicate) -> Any:
-        relation = _SPATIAL.get(node.op)
-        if relation is None:
-            raise InvalidQuery(f"spatial operator {node.op.value} is not supported",
-                               locator="filter")
-        lhs, rhs = node.lhs, node.rhs
-        if isinstance(lhs, values.Geometry | values.Envelope | ast.Function):
-            lhs, rhs = rhs, lhs
-            relation = {"within": "contains", "contains": "within"}.get(relation, relation)
-        self._geometry_attribute(lhs)
-        return spatial_condition(_geometry(rhs), relation, self.dialect)
-
     def _temporal(self, node: ast.TemporalPredicate) -> Any:
         if not isinstance(node.lhs, ast.Attribute):
             raise InvalidQuery("a temporal predicate needs a property on its left",
@@ -179,19 +219,11 @@ class _Compiler:
         op = node.op
         if name in {"start", "end"}:
             # The acquisition interval of the product.
-            mapping = {
-                ast.TemporalComparisonOp.DISJOINT: "disjoint",
-                ast.TemporalComparisonOp.DURING: "during",
-                ast.TemporalComparisonOp.TCONTAINS: "contains",
-                ast.TemporalComparisonOp.TEQUALS: "equals",
-                ast.TemporalComparisonOp.TOVERLAPS: "intersects",
-                ast.TemporalComparisonOp.OVERLAPPEDBY: "intersects",
-            }
             if op in (ast.TemporalComparisonOp.BEFORE,):
                 return COLUMNS["end"] < start
             if op in (ast.TemporalComparisonOp.AFTER,):
                 return COLUMNS["start"] > end
-            relation = mapping.get(op)
+            relation = _PERIOD_RELATIONS.get(op)
             if relation is None:
                 raise InvalidQuery(f"temporal operator {op.value} is not supported",
                                    locator="filter")
