@@ -281,9 +281,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="5,000 products, 5 repeats")
     parser.add_argument("--results", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--database-url", default=None,
+                        help="measure this existing catalogue (built by bench/catalogue.py's"
+                             " plan) instead of building one; results are not written")
     args = parser.parse_args(argv)
     if args.quick:
         args.products, args.repeat = 5000, 5
+    if args.database_url:
+        with tempfile.TemporaryDirectory(prefix="bench-discovery-") as tmp:
+            proc, base = start_server(args.database_url, Path(tmp))
+            try:
+                figures = measure(args.database_url, base, args.repeat, args.seed, args.threads)
+            finally:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+        print_table(args.database_url.split(":", 1)[0], figures)
+        return 0
     products, planning = catalogue_bench.records(args.products, 1, args.workers)
     payload: dict[str, Any] = {
         "benchmark": "discovery", "timestamp": benchlib.utc_now(),
