@@ -20,7 +20,7 @@ from ogc_server.archive.database import write_transaction
 from ogc_server.archive.tables import orders
 from ogc_server.errors import NotFound
 
-O = orders.c
+OC = orders.c
 PENDING = ("queued", "running")
 STATES = (*PENDING, "done", "failed")
 
@@ -76,13 +76,13 @@ class OrderStore:
     def pending(self, product: str) -> Order | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(orders).where(O.product == product, O.state.in_(PENDING))
+                sa.select(orders).where(OC.product == product, OC.state.in_(PENDING))
             ).first()
         return _order(row._mapping) if row else None
 
     def get(self, order_id: str) -> Order:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(orders).where(O.id == order_id)).first()
+            row = conn.execute(sa.select(orders).where(OC.id == order_id)).first()
         if row is None:
             raise OrderNotFound(f"no order {order_id!r}", locator="order")
         return _order(row._mapping)
@@ -92,7 +92,7 @@ class OrderStore:
         if state not in STATES:
             raise ValueError(f"unknown order state {state!r}")
         with write_transaction(self.engine) as conn:
-            result = conn.execute(orders.update().where(O.id == order_id).values(
+            result = conn.execute(orders.update().where(OC.id == order_id).values(
                 state=state, message=message, updated=datetime.now(UTC)))
         if result.rowcount == 0:
             raise OrderNotFound(f"no order {order_id!r}", locator="order")

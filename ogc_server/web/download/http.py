@@ -81,18 +81,19 @@ def _disposition(name: str) -> str:
 def _preconditions(rep: Representation, request: Request) -> int | None:
     """412 or 304 when a conditional header says so (RFC 9110 §13.2.2 order), else None."""
     etag = rep.etag
+    modified = _seconds(rep.last_modified)
+    since = request.if_modified_since
+    unmodified = request.if_unmodified_since
     if "If-Match" in request.headers:
         if not request.if_match.contains(etag) and not request.if_match.star_tag:
             return 412
-    elif request.if_unmodified_since is not None:
-        if _seconds(rep.last_modified) > _seconds(request.if_unmodified_since):
-            return 412
+    elif unmodified is not None and modified > _seconds(unmodified):
+        return 412
     if "If-None-Match" in request.headers:
         if request.if_none_match.star_tag or request.if_none_match.contains_weak(etag):
             return 304 if request.method in ("GET", "HEAD") else 412
-    elif request.if_modified_since is not None and request.method in ("GET", "HEAD"):
-        if _seconds(rep.last_modified) <= _seconds(request.if_modified_since):
-            return 304
+    elif since is not None and request.method in ("GET", "HEAD") and modified <= _seconds(since):
+        return 304
     return None
 
 
