@@ -13,6 +13,7 @@ PROTOCOLS = (
     ("opensearch", "ogc_server.web.opensearch"),
     ("stac", "ogc_server.web.stac"),
     ("download", "ogc_server.web.download"),
+    ("dseo", "ogc_server.web.dseo"),
 )
 
 

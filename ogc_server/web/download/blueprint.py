@@ -39,10 +39,10 @@ MAX_BASKET = 1000
 def download(name: str) -> Response:
     svc = services()
     try:
-        product = _by_file_name(svc, name)
+        product = product_by_file_name(svc, name)
     except ProductNotFound:
         if name.endswith(".meta4"):
-            return _metalink_response([_by_file_name(svc, name[: -len(".meta4")])])
+            return _metalink_response([product_by_file_name(svc, name[: -len(".meta4")])])
         raise
     authorize_download(product, request)
     if product.online_state != OnlineState.ONLINE:
@@ -61,7 +61,7 @@ def order(order_id: str) -> Response:
 
 @blueprint.get("/metalink/<identifier>")
 def product_metalink(identifier: str) -> Response:
-    return _metalink_response([_by_identifier(services(), identifier)])
+    return _metalink_response([product_by_identifier(services(), identifier)])
 
 
 @blueprint.post("/metalink")
@@ -75,7 +75,7 @@ def basket_metalink() -> Response:
         raise InvalidQuery(f"send a JSON list of 1 to {MAX_BASKET} product identifiers",
                            locator="ids")
     svc = services()
-    return _metalink_response([_by_identifier(svc, i) for i in dict.fromkeys(data)])
+    return _metalink_response([product_by_identifier(svc, i) for i in dict.fromkeys(data)])
 
 
 # Helpers --------------------------------------------------------------------------------------
@@ -89,13 +89,13 @@ def representations(svc: Services) -> Representations:
     return cache
 
 
-def _by_file_name(svc: Services, name: str) -> Product:
+def product_by_file_name(svc: Services, name: str) -> Product:
     if not _NAME.match(name):
         raise ProductNotFound(f"no product file {name!r}", locator="file name")
     return svc.store.get_by_file_name(name)
 
 
-def _by_identifier(svc: Services, identifier: str) -> Product:
+def product_by_identifier(svc: Services, identifier: str) -> Product:
     if not _NAME.match(identifier):
         raise ProductNotFound(f"no product {identifier!r}", locator="identifier")
     return svc.store.get(identifier)
