@@ -52,6 +52,9 @@ def test_bad_baskets(client: FlaskClient, demo_products: list[Product]) -> None:
         assert response.headers["Content-Type"] == "application/problem+json"
     response = client.post("/metalink", json=[demo_products[0].identifier, "../../etc"])
     assert response.status_code == 404
+    huge = client.post("/metalink", data=b"[" + b'"x",' * 400_000 + b'"x"]',
+                       content_type="application/json")
+    assert huge.status_code == 400
 
 
 def test_opensearch_answers_metalink(client: FlaskClient, demo_products: list[Product]) -> None:

@@ -30,6 +30,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,299}$")
 _ORDER = re.compile(r"^[0-9a-f]{32}$")
 #: Products one basket metalink may name.
 MAX_BASKET = 1000
+MAX_BODY = 1 << 20
 
 
 # Routes ---------------------------------------------------------------------------------------
@@ -67,6 +68,8 @@ def product_metalink(identifier: str) -> Response:
 @blueprint.post("/metalink")
 def basket_metalink() -> Response:
     """A metalink of the products named by a JSON list of identifiers (or ``{"ids": [..]}``)."""
+    if (request.content_length or 0) > MAX_BODY:
+        raise InvalidQuery(f"the basket is larger than {MAX_BODY} bytes", locator="ids")
     data = request.get_json(silent=True, force=True)
     if isinstance(data, dict):
         data = data.get("ids")
