@@ -14,8 +14,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from lxml import etree
 
 from ogc_server.archive.model import Product
+from ogc_server.download.metalink import NS
 
 pytestmark = pytest.mark.system
 
@@ -143,3 +145,39 @@ def test_bytes_over_the_wire_equal_a_zip_of_the_folder(server: str, zipped: Prod
     assert int(response.getheader("Content-Length")) == len(body)
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         assert archive.testzip() is None
+
+
+def test_aria2_fetches_a_basket_from_its_metalink(server: str, demo_products: list[Product],
+                                                  tmp_path: Path) -> None:
+    """A metalink client downloads every file and checks it against the metalink's hashes."""
+    _need("aria2c")
+    basket = [p for p in demo_products if p.file_name][:3]
+    netloc = urlsplit(server).netloc
+    conn = http.client.HTTPConnection(netloc, timeout=60)
+    conn.request("POST", "/metalink", body=json.dumps([p.identifier for p in basket]),
+                 headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    assert response.status == 200
+    (tmp_path / "basket.meta4").write_bytes(body)
+    out = tmp_path / "out"
+    result = _run(["aria2c", "--quiet=false", "--check-integrity=true",
+                   "--file-allocation=none", "--console-log-level=warn", "-d", str(out),
+                   "-M", str(tmp_path / "basket.meta4")], tmp_path)
+    assert "error" not in result.stdout.lower()
+    for product in basket:
+        saved = out / str(product.file_name)
+        assert saved.is_file()
+        assert _sha256(saved) == _repr_sha256(server, product)
+    # a wrong hash in the metalink makes the client refuse the file: the hashes are checked
+    root = etree.fromstring(body)
+    first = root.find(f"{{{NS}}}file/{{{NS}}}hash[@type='sha-256']")
+    first.text = ("0" if first.text[0] != "0" else "1") + first.text[1:]
+    for other in root.findall(f"{{{NS}}}file/{{{NS}}}hash[@type='md5']"):
+        other.getparent().remove(other)
+    (tmp_path / "bad.meta4").write_bytes(etree.tostring(root))
+    bad = subprocess.run(["aria2c", "--check-integrity=true", "--file-allocation=none",
+                          "-d", str(tmp_path / "bad"), "-M", str(tmp_path / "bad.meta4")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0
