@@ -129,3 +129,37 @@ def test_symbolic_links_are_left_out(tmp_path: Path) -> None:
     folder = _product(tmp_path)
     (folder / "link").symlink_to("/etc/passwd")
     assert not any(m.name.endswith("/link") for m in scan(folder))
+
+
+def test_zip64_for_real_sizes_and_offsets(tmp_path: Path) -> None:
+    """A member over 4 GiB (a sparse file) and one behind it: sizes and offsets need ZIP64."""
+    folder = tmp_path / "BIG.SAFE"
+    folder.mkdir()
+    with open(folder / "a-huge.bin", "wb") as fh:
+        fh.truncate((4 << 30) + 12345)
+    (folder / "b-after.txt").write_bytes(b"behind the 4 GiB mark")
+    members = scan(folder)  # CRCs of the small file only: the huge one is never read whole
+    members = [m if m.name.endswith("huge.bin") else with_crcs(tmp_path, [m])[0]
+               for m in members]
+    layout = Layout(zip_pieces(members))
+    assert layout.size > 4 << 30
+    with PieceReader(tmp_path, layout.pieces) as reader, zipfile.ZipFile(reader) as archive:
+        infos = {i.filename: i for i in archive.infolist()}
+        huge = infos["BIG.SAFE/a-huge.bin"]
+        after = infos["BIG.SAFE/b-after.txt"]
+        assert huge.file_size == (4 << 30) + 12345
+        assert after.header_offset > 4 << 30
+        assert archive.read(after) == b"behind the 4 GiB mark"
+        with archive.open(huge) as member:
+            assert member.read(16) == b"\0" * 16
+
+
+def test_zip64_for_many_members(tmp_path: Path) -> None:
+    """More than 65,535 members: the count lives in the ZIP64 end record."""
+    from ogc_server.download.zipstream import Member
+
+    members = [Member(f"MANY.SAFE/d{i:06d}/", None, 0, 1496400132, 0, 0o755)
+               for i in range(70_000)]
+    layout = Layout(zip_pieces(members))
+    with PieceReader(tmp_path, layout.pieces) as reader, zipfile.ZipFile(reader) as archive:
+        assert len(archive.infolist()) == 70_000
