@@ -66,3 +66,16 @@ def test_online_product_of_a_writable_catalogue_downloads(writable: Services) ->
     product = next(p for p in writable.store.query(ProductQuery(limit=10)).products
                    if p.online_state == OnlineState.ONLINE)
     assert client.head(f"/download/{product.file_name}").status_code == 200
+
+
+def test_product_without_file_name_is_found_by_its_link(writable: Services) -> None:
+    """Metadata-only records have no file name: their link ``<identifier>.zip`` still works."""
+    from ogc_server.links import Links
+
+    product = _offline(writable)
+    writable.store.upsert(product.replace(file_name=None, checksum="sha256:changed"))
+    bare = writable.store.get(product.identifier)
+    assert bare.file_name is None
+    href = Links("http://x").download(bare)
+    response = create_app(writable).test_client().get(href.removeprefix("http://x"))
+    assert response.status_code == 202

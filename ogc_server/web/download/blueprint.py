@@ -93,9 +93,26 @@ def representations(svc: Services) -> Representations:
 
 
 def product_by_file_name(svc: Services, name: str) -> Product:
+    """The product downloaded as ``name``.
+
+    A product catalogued without a file name (metadata only) is linked as
+    ``<identifier>.zip`` (see :class:`~ogc_server.links.Links`): that name finds it too.
+    """
     if not _NAME.match(name):
         raise ProductNotFound(f"no product file {name!r}", locator="file name")
-    return svc.store.get_by_file_name(name)
+    try:
+        return svc.store.get_by_file_name(name)
+    except ProductNotFound:
+        stem = name.removesuffix(".zip")
+        if stem != name:
+            try:
+                product = svc.store.get(stem)
+            except ProductNotFound:
+                pass
+            else:
+                if not product.file_name:
+                    return product
+        raise
 
 
 def product_by_identifier(svc: Services, identifier: str) -> Product:
