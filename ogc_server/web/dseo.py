@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from flask import Blueprint, Response, request
 from lxml import etree
@@ -96,7 +96,9 @@ def _check_accept_versions(value: str | None) -> None:
 def _product(svc: Services, uri: str | None) -> Product:
     if not uri:
         raise OwsError("MissingParameterValue", "ProductURI is required", "ProductURI")
-    name = unquote(urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]) if "/" in uri else uri
+    # an address: its last path segment (no URL parsing, which refuses some bad input)
+    path = uri.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    name = unquote(path.rsplit("/", 1)[-1]) if "/" in path else path
     try:
         try:
             return product_by_identifier(svc, name)

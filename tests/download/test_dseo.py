@@ -89,6 +89,10 @@ def test_describe_product_is_a_metalink(client: FlaskClient, zipped: Product) ->
      "InvalidParameterValue", "ProductURI"),
     ("service=DSEO&request=DescribeProduct&version=1.0.0&ProductURI=file%3A%2F%2F%2Fetc",
      404, "InvalidParameterValue", "ProductURI"),
+    ("service=DSEO&request=GetProduct&version=1.0.0&ProductURI=http%3A%2F%2F%5B%3A%3A1", 404,
+     "InvalidParameterValue", "ProductURI"),
+    ("service=DSEO&request=GetProduct&version=1.0.0&ProductURI=%2F%2F%2F", 404,
+     "InvalidParameterValue", "ProductURI"),
 ])
 def test_exceptions(client: FlaskClient, query: str, status: int, code: str,
                     locator: str | None) -> None:
