@@ -181,3 +181,24 @@ def test_aria2_fetches_a_basket_from_its_metalink(server: str, demo_products: li
                           "-d", str(tmp_path / "bad"), "-M", str(tmp_path / "bad.meta4")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0
+
+
+def test_multiple_ranges_over_the_wire(server: str, zipped: Product) -> None:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    netloc = urlsplit(server).netloc
+    conn = http.client.HTTPConnection(netloc, timeout=30)
+    conn.request("GET", f"/download/{zipped.file_name}")
+    whole = conn.getresponse().read()
+    conn.request("GET", f"/download/{zipped.file_name}",
+                 headers={"Range": "bytes=0-9,100000-199999,-7"})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    assert response.status == 206
+    assert int(response.getheader("Content-Length")) == len(body)
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {response.getheader('Content-Type')}\r\n\r\n".encode() + body)
+    parts = [p.get_payload(decode=True) for p in message.iter_parts()]
+    assert parts == [whole[:10], whole[100000:200000], whole[-7:]]
