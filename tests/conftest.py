@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ogc_server.archive.database import create_engine, upgrade
 from ogc_server.archive.store import ProductStore
+from ogc_server.services import Services
 from ogc_server.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,3 +230,13 @@ def _demo_database(tmp: Path) -> str:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def demo_services(demo_settings: Settings) -> Iterator[Services]:
+    """Services over the demo archive (SQLite, then PostGIS); read-only catalogue."""
+    from ogc_server.services import build_services
+
+    services = build_services(demo_settings, migrate=False)
+    yield services
+    services.engine.dispose()

@@ -21,14 +21,6 @@ from tests.web.server import running
 
 
 @pytest.fixture(scope="session")
-def demo_services(demo_settings: Settings) -> Iterator[Services]:
-    """Services over the demo archive (SQLite, then PostGIS); read-only catalogue."""
-    services = build_services(demo_settings, migrate=False)
-    yield services
-    services.engine.dispose()
-
-
-@pytest.fixture(scope="session")
 def demo_products(demo_services: Services) -> list[Product]:
     return demo_services.store.query(ProductQuery(limit=1000)).products
 

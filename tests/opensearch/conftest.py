@@ -20,11 +20,6 @@ OPENSEARCH_SCHEMAS = SCHEMA_ROOT / "ogc" / "opensearchgeo" / "1.0" / "schemas"
 
 
 @pytest.fixture(scope="session")
-def demo_services(demo_settings: Settings) -> Services:
-    return build_services(demo_settings, migrate=False)
-
-
-@pytest.fixture(scope="session")
 def demo_client(demo_services: Services) -> FlaskClient:
     """A test client of our Flask app over the demo archive (SQLite, then PostGIS)."""
     return create_app(demo_services).test_client()

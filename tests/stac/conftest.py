@@ -10,21 +10,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from ogc_server.compose import build_application
-from ogc_server.services import Services, build_services
+from ogc_server.services import Services
 from ogc_server.settings import Settings, load_settings
 from tests.conftest import ROOT
 from tests.web.server import running
 
 #: The platform's collections (for tests that need no catalogue).
 TEST_COLLECTIONS = load_settings(ROOT / "config" / "ogc-server.yml", environ={}).collection_list
-
-
-@pytest.fixture(scope="session")
-def demo_services(demo_settings: Settings) -> Iterator[Services]:
-    """Services over the demo archive (SQLite, then PostGIS); read-only."""
-    services = build_services(demo_settings, migrate=False)
-    yield services
-    services.engine.dispose()
 
 
 @pytest.fixture(scope="session")
