@@ -12,6 +12,7 @@ from ogc_server.services import Services
 PROTOCOLS = (
     ("opensearch", "ogc_server.web.opensearch"),
     ("stac", "ogc_server.web.stac"),
+    ("browse", "ogc_server.web.browse"),
 )
 
 

@@ -1,0 +1,217 @@
+"""``/wms``, ``/wmts`` and ``/tiles``: MapProxy over the archive, behind a thin WSGI wrapper.
+
+:func:`build_wsgi_app` registers the ``ogc_archive`` source (:mod:`plugins.mapproxy_.source`),
+writes the configuration generated from the settings (:mod:`plugins.mapproxy_.config`) and
+builds MapProxy's own application from it (``mapproxy.wsgiapp.make_wsgi_app``). compose mounts
+the one application at the three prefixes; the wrapper maps each prefix to MapProxy's handler
+(``/wms`` -> its WMS, ``/wmts`` -> WMTS KVP and REST, ``/tiles`` -> TMS/XYZ) and writes the
+platform's public address into the request, so capabilities name public URLs.
+
+MapProxy knows dimensions only as value lists fixed in its configuration, while the archive
+rolls: so for WMS the wrapper
+
+* validates what MapProxy does not: ``WIDTH``/``HEIGHT`` against ``view.max_size``, ``BBOX``,
+  ``TIME`` (``InvalidDimensionValue``) and the vendor parameter ``PRODUCT`` (one product
+  alone), answering a ServiceException in the request's version (never a 500);
+* hands the parsed filter to the source (MapProxy forwards ``TIME``/``PRODUCT`` of GetMap into
+  the source's query; for GetFeatureInfo through :data:`~plugins.mapproxy_.source.VIEW_FILTER`);
+* adds to GetCapabilities a TIME dimension per layer with the collection's extent in the
+  catalogue now, the default being the latest acquisition (:mod:`plugins.mapproxy_.dimensions`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from mapproxy.wsgiapp import make_wsgi_app
+
+from ogc_server.errors import InvalidQuery
+from ogc_server.services import Services
+from ogc_server.view.timeparam import parse_time
+from plugins.mapproxy_ import dimensions
+from plugins.mapproxy_.config import build_config, layer_specs, write_config
+from plugins.mapproxy_.source import VIEW_FILTER, ViewFilter, install, register_catalogue
+
+LOGGER = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+#: Mount points, each also the name of MapProxy's handler for it.
+HANDLERS = ("/wms", "/wmts", "/tiles")
+#: A BBOX coordinate beyond this is not a place on Earth in any offered CRS.
+MAX_COORDINATE = 1e8
+
+
+class ViewApp:
+    """The WSGI wrapper in front of MapProxy (see the module's docstring)."""
+
+    def __init__(self, mapproxy: WSGIApp, services: Services):
+        self.mapproxy = mapproxy
+        self.services = services
+        self.settings = services.settings
+        self.layers = {spec.name: spec for spec in layer_specs(services.settings)}
+        public = urlsplit(self.settings.public_url)
+        self.scheme = public.scheme
+        self.host = public.netloc
+        self.prefix = public.path.rstrip("/")
+
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> Iterable[bytes]:
+        script = environ.get("SCRIPT_NAME", "")
+        mount = next((m for m in HANDLERS if script.endswith(m)), None)
+        if mount is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found\n"]
+        environ = dict(environ)
+        environ["SCRIPT_NAME"] = self.prefix
+        environ["PATH_INFO"] = _handler_path(mount, environ)
+        environ["HTTP_HOST"] = self.host
+        environ["wsgi.url_scheme"] = self.scheme
+        start_response = _client_errors(start_response)
+        if mount == "/wms":
+            return self._wms(environ, start_response)
+        return self.mapproxy(environ, start_response)
+
+    def _wms(self, environ: dict[str, Any],
+             start_response: Callable[..., Any]) -> Iterable[bytes]:
+        params = {k.lower(): v for k, v in parse_qsl(environ.get("QUERY_STRING", ""),
+                                                     keep_blank_values=True)}
+        version = params.get("version") or params.get("wmtver") or "1.3.0"
+        request = params.get("request", "").lower()
+        try:
+            view = self._check(params, request, version)
+        except WmsError as exc:
+            return exc.respond(start_response, version)
+        if request == "getcapabilities":
+            return dimensions.add_time(self.mapproxy, environ, start_response,
+                                       self.services.store, self.layers)
+        token = VIEW_FILTER.set(view)
+        try:
+            return list(self.mapproxy(environ, start_response))
+        finally:
+            VIEW_FILTER.reset(token)
+
+    def _check(self, params: dict[str, str], request: str, version: str) -> ViewFilter:
+        """The request's filter after the checks MapProxy does not make; :class:`WmsError`."""
+        if request not in {"getmap", "getfeatureinfo"}:
+            return ViewFilter()
+        limit = self.settings.view.max_size
+        for name in ("width", "height"):
+            value = params.get(name)
+            if value is None:
+                continue  # MapProxy reports missing parameters
+            try:
+                size = int(value)
+            except ValueError:
+                raise WmsError(f"{name.upper()} must be a whole number",
+                               "InvalidParameterValue", name) from None
+            if not 1 <= size <= limit:
+                raise WmsError(f"{name.upper()} must be between 1 and {limit}",
+                               "InvalidParameterValue", name)
+        if "bbox" in params:
+            _check_bbox(params["bbox"])
+        time = None
+        if params.get("time"):
+            try:
+                time = parse_time(params["time"])
+            except InvalidQuery as exc:
+                raise WmsError(exc.user_msg, "InvalidDimensionValue", "time") from None
+        product = params.get("product") or None
+        if product is not None and not self.services.store.exists(product):
+            raise WmsError(f"no product {product!r} in the archive", "InvalidParameterValue",
+                           "product")
+        return ViewFilter(time=time, product=product)
+
+
+def _handler_path(mount: str, environ: dict[str, Any]) -> str:
+    """MapProxy's path for a request under ``mount``.
+
+    MapProxy routes by the first path segment and builds its URLs from SCRIPT_NAME and that
+    segment: ``/wms`` is its WMS handler's own name; WMTS KVP requests go through its OWS
+    handler (``/service``), RESTful ones to ``/wmts/...``; TMS documents (``/tiles/1.0.0/...``)
+    to ``/tms/...`` and XYZ tiles to ``/tiles/...``.
+    """
+    rest = environ.get("PATH_INFO", "")
+    if mount == "/wmts" and rest.strip("/") == "":
+        return "/service"
+    if mount == "/tiles" and rest.startswith("/1.0.0"):
+        return "/tms" + rest
+    return mount + rest
+
+
+def _client_errors(start_response: Callable[..., Any]) -> Callable[..., Any]:
+    """MapProxy answers the exception reports of bad requests with status 500; they are the
+    client's errors (400). A real failure raises instead and stays a 500."""
+
+    def wrapped(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+        if status.startswith("500") and exc_info is None and (
+                "xml" in content_type or content_type.startswith("text/plain")):
+            status = "400 Bad Request"
+        return start_response(status, headers, exc_info)
+
+    return wrapped
+
+
+def _check_bbox(text: str) -> None:
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise WmsError("BBOX must be four numbers: minx,miny,maxx,maxy",
+                       "InvalidParameterValue", "bbox")
+    if values[0] >= values[2] or values[1] >= values[3]:
+        raise WmsError("BBOX minimum must be less than its maximum", "InvalidParameterValue",
+                       "bbox")
+    if any(abs(v) > MAX_COORDINATE for v in values):
+        raise WmsError("BBOX lies far outside any offered CRS", "InvalidParameterValue", "bbox")
+
+
+class WmsError(Exception):
+    """A ServiceException the wrapper answers itself, in the request's WMS version."""
+
+    def __init__(self, message: str, code: str | None, locator: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.locator = locator
+
+    def respond(self, start_response: Callable[..., Any], version: str) -> list[bytes]:
+        from xml.sax.saxutils import escape, quoteattr
+
+        code = f" code={quoteattr(self.code)}" if self.code else ""
+        if version.startswith("1.1"):
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE ServiceExceptionReport SYSTEM'
+                ' "http://schemas.opengis.net/wms/1.1.1/exception_1_1_1.dtd">\n'
+                f'<ServiceExceptionReport version="1.1.1"><ServiceException{code}>'
+                f"{escape(self.message)}</ServiceException></ServiceExceptionReport>\n")
+            mimetype = "application/vnd.ogc.se_xml"
+        else:
+            locator = f" locator={quoteattr(self.locator)}" if self.locator else ""
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<ServiceExceptionReport version="1.3.0"'
+                ' xmlns="http://www.opengis.net/ogc"'
+                ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+                ' xsi:schemaLocation="http://www.opengis.net/ogc'
+                ' http://schemas.opengis.net/wms/1.3.0/exceptions_1_3_0.xsd">'
+                f"<ServiceException{code}{locator}>{escape(self.message)}</ServiceException>"
+                "</ServiceExceptionReport>\n")
+            mimetype = "text/xml"
+        data = body.encode()
+        start_response("400 Bad Request", [("Content-Type", f"{mimetype}; charset=UTF-8"),
+                                           ("Content-Length", str(len(data)))])
+        return [data]
+
+
+def build_wsgi_app(services: Services) -> WSGIApp:
+    """MapProxy over ``services``, configured from the settings, behind :class:`ViewApp`."""
+    install()
+    key = register_catalogue(services)
+    path = write_config(services.settings, build_config(services.settings, key))
+    return ViewApp(make_wsgi_app(str(path), ignore_config_warnings=False), services)
