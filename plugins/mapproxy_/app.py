@@ -73,7 +73,21 @@ class ViewApp:
         start_response = _client_errors(start_response)
         if mount == "/wms":
             return self._wms(environ, start_response)
+        if mount == "/wmts" and _is_capabilities(environ):
+            return self._wmts_capabilities(environ, start_response)
         return self.mapproxy(environ, start_response)
+
+    def _wmts_capabilities(self, environ: dict[str, Any],
+                           start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """MapProxy names its OWS handler (``/service``) as the WMTS KVP address; ours is
+        ``/wmts``."""
+        status, headers, body = dimensions.call(self.mapproxy, environ)
+        if status.startswith("200"):
+            base = f"{self.scheme}://{self.host}{self.prefix}".encode()
+            body = body.replace(base + b"/service?", base + b"/wmts?")
+            headers = dimensions.with_length(headers, body)
+        start_response(status, headers)
+        return [body]
 
     def _wms(self, environ: dict[str, Any],
              start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -140,6 +154,13 @@ def _handler_path(mount: str, environ: dict[str, Any]) -> str:
     if mount == "/tiles" and rest.startswith("/1.0.0"):
         return "/tms" + rest
     return mount + rest
+
+
+def _is_capabilities(environ: dict[str, Any]) -> bool:
+    if environ["PATH_INFO"].endswith("/WMTSCapabilities.xml"):
+        return True
+    params = {k.lower(): v for k, v in parse_qsl(environ.get("QUERY_STRING", ""))}
+    return params.get("request", "").lower() == "getcapabilities"
 
 
 def _client_errors(start_response: Callable[..., Any]) -> Callable[..., Any]:

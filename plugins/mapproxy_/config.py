@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyproj
 import yaml
 
 from ogc_server.archive.model import Collection
@@ -86,6 +87,9 @@ def build_config(settings: Settings, catalogue: str, template: Path = TEMPLATE) 
     wms["srs"] = list(view.srs)
     wms["bbox_srs"] = [s for s in CAPABILITIES_SRS if s in view.srs]
     wms["max_output_pixels"] = [view.max_size, view.max_size]
+    north_first = [code for code in view.srs if _north_first(code)]
+    conf["globals"].setdefault("srs", {}).update(
+        axis_order_ne=north_first, axis_order_en=[c for c in view.srs if c not in north_first])
     conf["services"]["wmts"]["md"] = {"title": settings.title, "abstract": md.get("abstract")}
     cache_dir = settings.data_dir / "mapproxy" / "cache"
     conf.setdefault("globals", {}).setdefault("cache", {}).update(
@@ -111,6 +115,15 @@ def build_config(settings: Settings, catalogue: str, template: Path = TEMPLATE) 
     conf["caches"] = caches
     conf["layers"] = layers
     return conf
+
+
+def _north_first(code: str) -> bool:
+    """Whether WMS 1.3.0 axis order of ``code`` is northing first (EPSG:4326, EPSG:3035 ...);
+    MapProxy knows only a few CRSs by itself."""
+    try:
+        return pyproj.CRS.from_user_input(code).axis_info[0].direction in {"north", "south"}
+    except pyproj.exceptions.CRSError as exc:
+        raise ConfigError(f"view.srs: {code} is not a CRS: {exc}") from exc
 
 
 def write_config(settings: Settings, conf: dict[str, Any]) -> Path:

@@ -28,10 +28,9 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
                           huge_tree=False)
 
 
-def add_time(app: Callable[..., Iterable[bytes]], environ: dict[str, Any],
-             start_response: Callable[..., Any], store: ProductStore,
-             layers: Mapping[str, LayerSpec]) -> list[bytes]:
-    """Call ``app`` (MapProxy) for GetCapabilities and answer its document with TIME added."""
+def call(app: Callable[..., Iterable[bytes]],
+         environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Status, headers and whole body of ``app``'s answer (to edit a document before it goes)."""
     captured: dict[str, Any] = {}
 
     def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -39,12 +38,23 @@ def add_time(app: Callable[..., Iterable[bytes]], environ: dict[str, Any],
         return lambda data: None
 
     body = b"".join(app(environ, capture))
-    status, headers = captured["status"], captured["headers"]
+    return captured["status"], captured["headers"], body
+
+
+def with_length(headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:
+    kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    return [*kept, ("Content-Length", str(len(body)))]
+
+
+def add_time(app: Callable[..., Iterable[bytes]], environ: dict[str, Any],
+             start_response: Callable[..., Any], store: ProductStore,
+             layers: Mapping[str, LayerSpec]) -> list[bytes]:
+    """Call ``app`` (MapProxy) for GetCapabilities and answer its document with TIME added."""
+    status, headers, body = call(app, environ)
     content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
     if status.startswith("200") and "xml" in content_type:
         body = with_time(body, store, layers)
-        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(body))))
+        headers = with_length(headers, body)
     start_response(status, headers)
     return [body]
 

@@ -152,7 +152,7 @@ class ArchiveInfoSource(InfoSource):
         try:
             products = find_products(self.services.store, self.collection, spec,
                                      time=view.time, product=view.product,
-                                     limit=query.feature_count or 10, with_browse=False)
+                                     limit=_count(query.feature_count), with_browse=False)
         except OgcServerError:
             products = []
         links = Links(self.services.settings.public_url)
@@ -170,6 +170,14 @@ class ArchiveInfoSource(InfoSource):
         return TextFeatureInfoDoc("\n".join(
             f"{f['id']} {f['properties']['start']} cloudCover={f['properties']['cloudCover']}"
             for f in features) + "\n")
+
+
+def _count(value: Any, default: int = 10, most: int = 50) -> int:
+    """FEATURE_COUNT as a number within bounds (MapProxy passes the request's text)."""
+    try:
+        return max(1, min(int(value), most))
+    except (TypeError, ValueError):
+        return default
 
 
 def _feature(product: Product, links: Links) -> dict[str, Any]:

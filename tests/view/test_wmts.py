@@ -1,0 +1,40 @@
+"""``/wmts`` (KVP and REST) and ``/tiles`` (TMS / XYZ) through OWSLib and plain HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from owslib.wmts import WebMapTileService
+
+from tests.view.helpers import get, image
+
+pytestmark = pytest.mark.system
+
+
+def test_wmts_capabilities_and_tiles(base_url: str) -> None:
+    wmts = WebMapTileService(base_url + "/wmts")
+    assert {"S2_MSI_L1C", "S1_SAR_L1_GRD", "S2_MSI_L1C_footprints"} <= set(wmts.contents)
+    assert {"webmercator", "wgs84"} <= set(wmts.tilematrixsets)
+    tile = wmts.gettile(layer="S1_SAR_L1_GRD", tilematrixset="webmercator", tilematrix="01",
+                        row=0, column=1, format="image/png")
+    pixels = image(tile.read())
+    assert pixels.shape == (256, 256, 4)
+
+
+def test_wmts_rest_and_tms_and_xyz(base_url: str) -> None:
+    status, headers, body = get(base_url + "/wmts/1.0.0/WMTSCapabilities.xml")
+    assert status == 200 and b"S2_MSI_L2A" in body
+    status, _, body = get(base_url + "/wmts/S3_OLCI_L1/webmercator/01/0/1.png")
+    assert status == 200 and image(body).shape == (256, 256, 4)
+    status, _, body = get(base_url + "/tiles/1.0.0/")
+    assert status == 200 and b"S5P_TROPOMI_L2" in body
+    status, _, body = get(base_url + "/tiles/1.0.0/S3_OLCI_L1/webmercator/1/1/1.png")
+    assert status == 200 and image(body).shape == (256, 256, 4)
+    status, _, body = get(base_url + "/tiles/S3_OLCI_L1/webmercator/1/1/0.png")
+    assert status == 200 and image(body).shape == (256, 256, 4)
+
+
+def test_unknown_tiles_are_client_errors(base_url: str) -> None:
+    for path in ("/tiles/NOPE/webmercator/1/1/0.png", "/wmts/NOPE/webmercator/01/0/1.png",
+                 "/wmts?SERVICE=WMTS&REQUEST=GetTile&LAYER=NOPE", "/tiles/../../etc/passwd"):
+        status, _, _ = get(base_url + path)
+        assert 400 <= status < 500, path
