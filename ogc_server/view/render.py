@@ -141,7 +141,7 @@ def render_browse(
     with rasterio.Env(**dict(gdal_env or {})):
         for product in products:
             layer = _warp_browse(product, storage, spec)
-            if layer is None:
+            if layer is None or not layer[3].any():
                 continue
             a = layer[3].astype(np.float32) / 255.0
             weight = a * (1.0 - alpha)
