@@ -31,7 +31,7 @@ from mapproxy.image import ImageResult
 from mapproxy.layer import BlankImageError
 from mapproxy.layer.map_layer import MapLayer
 from mapproxy.query import InfoQuery, MapQuery
-from mapproxy.source import InfoSource
+from mapproxy.source import InfoSource, LegendSource
 from PIL import Image
 from rasterio.crs import CRS
 
@@ -39,6 +39,8 @@ from ogc_server.archive.model import Product
 from ogc_server.errors import OgcServerError
 from ogc_server.links import Links
 from ogc_server.services import Services
+from ogc_server.view.legend import SIZE as LEGEND_SIZE
+from ogc_server.view.legend import legend
 from ogc_server.view.render import MapSpec, find_products, render_browse, render_footprints
 from ogc_server.view.timeparam import TimeFilter, parse_time
 
@@ -172,6 +174,19 @@ class ArchiveInfoSource(InfoSource):
             for f in features) + "\n")
 
 
+class ArchiveLegendSource(LegendSource):
+    """GetLegendGraphic: what the layer's colours mean (:mod:`ogc_server.view.legend`)."""
+
+    size = LEGEND_SIZE
+
+    def __init__(self, collection: str, style: str):
+        self.collection = collection
+        self.style = style
+
+    def get_legend(self, query: Any) -> ImageResult:
+        return ImageResult(legend(self.style, self.collection), size=LEGEND_SIZE)
+
+
 def _count(value: Any, default: int = 10, most: int = 50) -> int:
     """FEATURE_COUNT as a number within bounds (MapProxy passes the request's text)."""
     try:
@@ -214,6 +229,9 @@ class ArchiveSourceConfiguration(SourceConfiguration):
 
     def fi_source(self, params: Any = None) -> ArchiveInfoSource:
         return ArchiveInfoSource(self._services(), self.conf["collection"])
+
+    def lg_source(self, params: Any = None) -> ArchiveLegendSource:
+        return ArchiveLegendSource(self.conf["collection"], self.conf.get("style", "browse"))
 
 
 def install() -> None:

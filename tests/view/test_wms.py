@@ -21,6 +21,8 @@ from tests.xmlvalidate import validate
 pytestmark = pytest.mark.system
 
 WMS130 = "http://schemas.opengis.net/wms/1.3.0/capabilities_1_3_0.xsd"
+#: The SLD extension of WMS 1.3.0 capabilities (declares sld:GetLegendGraphic).
+SLD_CAPABILITIES = "http://schemas.opengis.net/sld/1.1.0/sld_capabilities.xsd"
 BROWSE_LAYERS = {
     "S2_MSI_L1C": "EOP:CODE-DE:S2_MSI_L1C",
     "S2_MSI_L2A": "EOP:CODE-DE:S2_MSI_L2A",
@@ -65,7 +67,7 @@ def test_capabilities_1_3_0_are_valid_and_carry_time(base_url: str, wms130: WebM
                                                       view_services: Services) -> None:
     status, _, body = get(base_url + "/wms?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0")
     assert status == 200
-    validate(body, WMS130)
+    validate(body, (WMS130, SLD_CAPABILITIES))
     extents = collection_extents(view_services.store)
     for name, collection in BROWSE_LAYERS.items():
         layer = wms130[name]
@@ -227,3 +229,16 @@ def test_gdal_reads_the_wms_into_a_geotiff(base_url: str, view_services: Service
         assert out.crs.to_epsg() == 4326
         alpha = out.read(4)
     assert np.mean(alpha > 0) > 0.2
+
+
+@pytest.mark.parametrize("layer", ["S5P_TROPOMI_L2", "S1_SAR_L1_GRD", "S2_MSI_L1C",
+                                   "S2_MSI_L1C_footprints"])
+def test_getlegendgraphic(base_url: str, wms130: WebMapService, layer: str) -> None:
+    style = wms130[layer].styles
+    assert style and "legend" in next(iter(style.values()))
+    status, headers, body = get(f"{base_url}/wms?SERVICE=WMS&VERSION=1.3.0"
+                                f"&REQUEST=GetLegendGraphic&LAYER={layer}&FORMAT=image/png"
+                                "&SLD_VERSION=1.1.0")
+    assert status == 200 and headers["Content-Type"] == "image/png"
+    pixels = image(body)
+    assert pixels.shape == (40, 200, 4) and (pixels[..., 3] > 0).any()

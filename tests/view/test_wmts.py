@@ -6,6 +6,7 @@ import pytest
 from owslib.wmts import WebMapTileService
 
 from tests.view.helpers import get, image
+from tests.xmlvalidate import validate
 
 pytestmark = pytest.mark.system
 
@@ -23,6 +24,12 @@ def test_wmts_capabilities_and_tiles(base_url: str) -> None:
 def test_wmts_rest_and_tms_and_xyz(base_url: str) -> None:
     status, headers, body = get(base_url + "/wmts/1.0.0/WMTSCapabilities.xml")
     assert status == 200 and b"S2_MSI_L2A" in body
+    # lax: OGC's GML 3.1.1 restrictions do not compile strictly (the document is checked whole)
+    validate(body, "http://schemas.opengis.net/wmts/1.0/wmtsGetCapabilities_response.xsd",
+             validation="lax")
+    status, _, body = get(base_url + "/wmts?SERVICE=WMTS&REQUEST=GetCapabilities")
+    assert status == 200 and f'href="{base_url}/wmts?'.encode() in body
+    assert b"/service?" not in body
     status, _, body = get(base_url + "/wmts/S3_OLCI_L1/webmercator/01/0/1.png")
     assert status == 200 and image(body).shape == (256, 256, 4)
     status, _, body = get(base_url + "/tiles/1.0.0/")
