@@ -22,27 +22,22 @@ rolls: so for WMS the wrapper
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from mapproxy.wsgiapp import make_wsgi_app
 
-from ogc_server.errors import InvalidQuery
 from ogc_server.services import Services
-from ogc_server.view.timeparam import parse_time
-from plugins.mapproxy_ import dimensions
+from plugins.mapproxy_ import checks, dimensions
 from plugins.mapproxy_.config import build_config, layer_specs, write_config
-from plugins.mapproxy_.source import VIEW_FILTER, ViewFilter, install, register_catalogue
+from plugins.mapproxy_.source import VIEW_FILTER, install, register_catalogue
 
 LOGGER = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 #: Mount points, each also the name of MapProxy's handler for it.
 HANDLERS = ("/wms", "/wmts", "/tiles")
-#: A BBOX coordinate beyond this is not a place on Earth in any offered CRS.
-MAX_COORDINATE = 1e8
 
 
 class ViewApp:
@@ -75,7 +70,26 @@ class ViewApp:
             return self._wms(environ, start_response)
         if mount == "/wmts" and _is_capabilities(environ):
             return self._wmts_capabilities(environ, start_response)
-        return self.mapproxy(environ, start_response)
+        return self._tiles(environ, start_response)
+
+    def _tiles(self, environ: dict[str, Any],
+               start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """WMTS and TMS/XYZ tiles; ``TIME`` and ``PRODUCT`` in the query string filter them.
+
+        A tile is made in the request's thread (one tile, no meta tiles), so the filter
+        reaches the source through :data:`VIEW_FILTER`.
+        """
+        params = {k.lower(): v for k, v in parse_qsl(environ.get("QUERY_STRING", ""),
+                                                     keep_blank_values=True)}
+        try:
+            view = checks.view_filter(params, self.services.store, "InvalidParameterValue")
+        except checks.WmsError as exc:
+            return exc.respond_ows(start_response)
+        token = VIEW_FILTER.set(view)
+        try:
+            return list(self.mapproxy(environ, start_response))
+        finally:
+            VIEW_FILTER.reset(token)
 
     def _wmts_capabilities(self, environ: dict[str, Any],
                            start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -85,6 +99,7 @@ class ViewApp:
         if status.startswith("200"):
             base = f"{self.scheme}://{self.host}{self.prefix}".encode()
             body = body.replace(base + b"/service?", base + b"/wmts?")
+            body = dimensions.with_wmts_time(body, self.services.store, self.layers)
             headers = dimensions.with_length(headers, body)
         start_response(status, headers)
         return [body]
@@ -96,8 +111,9 @@ class ViewApp:
         version = params.get("version") or params.get("wmtver") or "1.3.0"
         request = params.get("request", "").lower()
         try:
-            view = self._check(params, request, version)
-        except WmsError as exc:
+            view = checks.wms_filter(params, request, self.settings.view.max_size,
+                                     self.services.store)
+        except checks.WmsError as exc:
             return exc.respond(start_response, version)
         if request == "getcapabilities":
             return dimensions.add_time(self.mapproxy, environ, start_response,
@@ -107,37 +123,6 @@ class ViewApp:
             return list(self.mapproxy(environ, start_response))
         finally:
             VIEW_FILTER.reset(token)
-
-    def _check(self, params: dict[str, str], request: str, version: str) -> ViewFilter:
-        """The request's filter after the checks MapProxy does not make; :class:`WmsError`."""
-        if request not in {"getmap", "getfeatureinfo"}:
-            return ViewFilter()
-        limit = self.settings.view.max_size
-        for name in ("width", "height"):
-            value = params.get(name)
-            if value is None:
-                continue  # MapProxy reports missing parameters
-            try:
-                size = int(value)
-            except ValueError:
-                raise WmsError(f"{name.upper()} must be a whole number",
-                               "InvalidParameterValue", name) from None
-            if not 1 <= size <= limit:
-                raise WmsError(f"{name.upper()} must be between 1 and {limit}",
-                               "InvalidParameterValue", name)
-        if "bbox" in params:
-            _check_bbox(params["bbox"])
-        time = None
-        if params.get("time"):
-            try:
-                time = parse_time(params["time"])
-            except InvalidQuery as exc:
-                raise WmsError(exc.user_msg, "InvalidDimensionValue", "time") from None
-        product = params.get("product") or None
-        if product is not None and not self.services.store.exists(product):
-            raise WmsError(f"no product {product!r} in the archive", "InvalidParameterValue",
-                           "product")
-        return ViewFilter(time=time, product=product)
 
 
 def _handler_path(mount: str, environ: dict[str, Any]) -> str:
@@ -175,59 +160,6 @@ def _client_errors(start_response: Callable[..., Any]) -> Callable[..., Any]:
         return start_response(status, headers, exc_info)
 
     return wrapped
-
-
-def _check_bbox(text: str) -> None:
-    parts = text.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise WmsError("BBOX must be four numbers: minx,miny,maxx,maxy",
-                       "InvalidParameterValue", "bbox")
-    if values[0] >= values[2] or values[1] >= values[3]:
-        raise WmsError("BBOX minimum must be less than its maximum", "InvalidParameterValue",
-                       "bbox")
-    if any(abs(v) > MAX_COORDINATE for v in values):
-        raise WmsError("BBOX lies far outside any offered CRS", "InvalidParameterValue", "bbox")
-
-
-class WmsError(Exception):
-    """A ServiceException the wrapper answers itself, in the request's WMS version."""
-
-    def __init__(self, message: str, code: str | None, locator: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.locator = locator
-
-    def respond(self, start_response: Callable[..., Any], version: str) -> list[bytes]:
-        from xml.sax.saxutils import escape, quoteattr
-
-        code = f" code={quoteattr(self.code)}" if self.code else ""
-        if version.startswith("1.1"):
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE ServiceExceptionReport SYSTEM'
-                ' "http://schemas.opengis.net/wms/1.1.1/exception_1_1_1.dtd">\n'
-                f'<ServiceExceptionReport version="1.1.1"><ServiceException{code}>'
-                f"{escape(self.message)}</ServiceException></ServiceExceptionReport>\n")
-            mimetype = "application/vnd.ogc.se_xml"
-        else:
-            locator = f" locator={quoteattr(self.locator)}" if self.locator else ""
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n<ServiceExceptionReport version="1.3.0"'
-                ' xmlns="http://www.opengis.net/ogc"'
-                ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
-                ' xsi:schemaLocation="http://www.opengis.net/ogc'
-                ' http://schemas.opengis.net/wms/1.3.0/exceptions_1_3_0.xsd">'
-                f"<ServiceException{code}{locator}>{escape(self.message)}</ServiceException>"
-                "</ServiceExceptionReport>\n")
-            mimetype = "text/xml"
-        data = body.encode()
-        start_response("400 Bad Request", [("Content-Type", f"{mimetype}; charset=UTF-8"),
-                                           ("Content-Length", str(len(data)))])
-        return [data]
 
 
 def build_wsgi_app(services: Services) -> WSGIApp:

@@ -21,6 +21,8 @@ from ogc_server.view.timeparam import format_instant
 from plugins.mapproxy_.config import LayerSpec
 
 WMS_NS = "http://www.opengis.net/wms"
+WMTS_NS = "http://www.opengis.net/wmts/1.0"
+OWS_NS = "http://www.opengis.net/ows/1.1"
 #: Layer children that come before Dimension in both versions' schemas (1.1.1 DTD, 1.3.0 XSD).
 BEFORE_DIMENSION = frozenset({"Name", "Title", "Abstract", "KeywordList", "SRS", "CRS",
                               "LatLonBoundingBox", "EX_GeographicBoundingBox", "BoundingBox"})
@@ -84,6 +86,28 @@ def with_time(document: bytes, store: ProductStore, layers: Mapping[str, LayerSp
             extent_el.text = span
             layer.insert(position, extent_el)
             layer.insert(position, etree.Element("Dimension", name="time", units="ISO8601"))
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def with_wmts_time(document: bytes, store: ProductStore,
+                   layers: Mapping[str, LayerSpec]) -> bytes:
+    """``document`` (WMTS 1.0 capabilities) with a Time dimension per layer (KVP ``TIME=``)."""
+    tree = etree.ElementTree(etree.fromstring(document, _PARSER))
+    extents = collection_extents(store)
+    for layer in tree.getroot().iter(f"{{{WMTS_NS}}}Layer"):
+        identifier = layer.find(f"{{{OWS_NS}}}Identifier")
+        spec = layers.get(identifier.text or "") if identifier is not None else None
+        extent = extents.get(spec.collection) if spec else None
+        link = layer.find(f"{{{WMTS_NS}}}TileMatrixSetLink")
+        if extent is None or extent.start is None or extent.end is None or link is None:
+            continue
+        dimension = etree.Element(f"{{{WMTS_NS}}}Dimension")
+        etree.SubElement(dimension, f"{{{OWS_NS}}}Identifier").text = "Time"
+        etree.SubElement(dimension, f"{{{OWS_NS}}}UOM").text = "ISO8601"
+        etree.SubElement(dimension, f"{{{WMTS_NS}}}Default").text = format_instant(extent.end)
+        etree.SubElement(dimension, f"{{{WMTS_NS}}}Value").text = (
+            f"{format_instant(extent.start)}/{format_instant(extent.end)}/PT1S")
+        link.addprevious(dimension)
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
 

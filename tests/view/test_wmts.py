@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from owslib.wmts import WebMapTileService
 
+from ogc_server.archive.extents import collection_extents
+from ogc_server.services import Services
+from ogc_server.view.timeparam import format_instant
 from tests.view.helpers import get, image
 from tests.xmlvalidate import validate
 
@@ -45,3 +48,33 @@ def test_unknown_tiles_are_client_errors(base_url: str) -> None:
                  "/wmts?SERVICE=WMTS&REQUEST=GetTile&LAYER=NOPE", "/tiles/../../etc/passwd"):
         status, _, _ = get(base_url + path)
         assert 400 <= status < 500, path
+
+
+def test_wmts_time_dimension_and_filter(base_url: str, view_services: Services) -> None:
+    from lxml import etree
+
+    extent = collection_extents(view_services.store)["EOP:CODE-DE:S1_SAR_L1_GRD"]
+    assert extent.start and extent.end
+    status, _, body = get(base_url + "/wmts?SERVICE=WMTS&REQUEST=GetCapabilities")
+    root = etree.fromstring(body)
+    ns = {"w": "http://www.opengis.net/wmts/1.0", "ows": "http://www.opengis.net/ows/1.1"}
+    layer = next(la for la in root.iterfind(".//w:Layer", ns)
+                 if la.findtext("ows:Identifier", namespaces=ns) == "S1_SAR_L1_GRD")
+    dimension = layer.find("w:Dimension", ns)
+    assert dimension.findtext("ows:Identifier", namespaces=ns) == "Time"
+    assert dimension.findtext("w:Default", namespaces=ns) == format_instant(extent.end)
+    assert dimension.findtext("w:Value", namespaces=ns) == (
+        f"{format_instant(extent.start)}/{format_instant(extent.end)}/PT1S")
+    tile = (f"{base_url}/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=S1_SAR_L1_GRD"
+            "&STYLE=default&TILEMATRIXSET=wgs84&TILEMATRIX=00&TILEROW=0&TILECOL=0"
+            "&FORMAT=image/png")
+    everything = (image(get(tile)[2])[..., 3] > 0).sum()
+    assert everything > 0
+    assert (image(get(tile + "&TIME=1990")[2])[..., 3] > 0).sum() == 0
+    span = f"{format_instant(extent.start)}/{format_instant(extent.end)}"
+    assert (image(get(f"{tile}&TIME={span}")[2])[..., 3] > 0).sum() == everything
+    status, _, body = get(tile + "&TIME=not-a-time")
+    assert status == 400 and b'exceptionCode="InvalidParameterValue"' in body
+    # XYZ tiles take the same filter
+    xyz = f"{base_url}/tiles/S1_SAR_L1_GRD/wgs84/0/0/0.png"
+    assert (image(get(xyz + "?time=1990")[2])[..., 3] > 0).sum() == 0
