@@ -63,6 +63,7 @@ class ViewSettings(_Model):
     max_size: int = Field(4096, ge=256, le=16384)
     max_products: int = Field(20, ge=1, le=500)
     max_footprints: int = Field(500, ge=1, le=10000)
+    tile_cache: bool = True
     srs: list[str] = ["EPSG:4326", "EPSG:3857", "EPSG:25832", "EPSG:25833", "EPSG:3035",
                       "EPSG:32631", "EPSG:32632", "EPSG:32633", "EPSG:32634"]
 

@@ -31,7 +31,8 @@ from mapproxy.wsgiapp import make_wsgi_app
 from ogc_server.services import Services
 from plugins.mapproxy_ import checks, dimensions
 from plugins.mapproxy_.config import build_config, layer_specs, write_config
-from plugins.mapproxy_.source import VIEW_FILTER, install, register_catalogue
+from plugins.mapproxy_.source import NO_FILTER, VIEW_FILTER, install, register_catalogue
+from plugins.mapproxy_.tilecache import StoredTiles
 
 LOGGER = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ HANDLERS = ("/wms", "/wmts", "/tiles")
 class ViewApp:
     """The WSGI wrapper in front of MapProxy (see the module's docstring)."""
 
-    def __init__(self, mapproxy: WSGIApp, services: Services):
+    def __init__(self, mapproxy: WSGIApp, services: Services, tiles: WSGIApp | None = None):
         self.mapproxy = mapproxy
+        self.tiles = tiles or mapproxy
         self.services = services
         self.settings = services.settings
         self.layers = {spec.name: spec for spec in layer_specs(services.settings)}
@@ -76,8 +78,9 @@ class ViewApp:
                start_response: Callable[..., Any]) -> Iterable[bytes]:
         """WMTS and TMS/XYZ tiles; ``TIME`` and ``PRODUCT`` in the query string filter them.
 
-        A tile is made in the request's thread (one tile, no meta tiles), so the filter
-        reaches the source through :data:`VIEW_FILTER`.
+        Unfiltered tiles come from the stored caches (:mod:`plugins.mapproxy_.tilecache`),
+        filtered ones are made for the request: in its thread (one tile, no meta tiles), so
+        the filter reaches the source through :data:`VIEW_FILTER`.
         """
         params = {k.lower(): v for k, v in parse_qsl(environ.get("QUERY_STRING", ""),
                                                      keep_blank_values=True)}
@@ -85,6 +88,8 @@ class ViewApp:
             view = checks.view_filter(params, self.services.store, "InvalidParameterValue")
         except checks.WmsError as exc:
             return exc.respond_ows(start_response)
+        if view == NO_FILTER:
+            return self.tiles(environ, start_response)
         token = VIEW_FILTER.set(view)
         try:
             return list(self.mapproxy(environ, start_response))
@@ -167,4 +172,6 @@ def build_wsgi_app(services: Services) -> WSGIApp:
     install()
     key = register_catalogue(services)
     path = write_config(services.settings, build_config(services.settings, key))
-    return ViewApp(make_wsgi_app(str(path), ignore_config_warnings=False), services)
+    live = make_wsgi_app(str(path), ignore_config_warnings=False)
+    tiles = StoredTiles(services, key) if services.settings.view.tile_cache else None
+    return ViewApp(live, services, tiles)

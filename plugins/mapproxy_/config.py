@@ -4,8 +4,13 @@ The fixed part (services, grids, image options) is the template ``mapfiles/mappr
 this module adds what ``config/ogc-server.yml`` declares: service metadata and contact, the
 CRSs and the size limit, and per collection one layer of footprint outlines and, where the
 collection's products get browse images, one map layer, each with its ``ogc_archive`` source and
-a tile cache for WMTS and TMS. The caches do not store tiles (``disable_storage``): every
-layer shows the catalogue as it is now, so an evicted product never reappears from a cache.
+a tile cache for WMTS and TMS.
+
+Two configurations are made from this: the *live* one stores nothing (``disable_storage``) and
+answers WMS and every filtered (TIME, PRODUCT) tile request; the *stored* one keeps the tiles
+of the unfiltered view in a folder named by the catalogue's fingerprint
+(:meth:`ProductStore.fingerprint`), so a product added or evicted starts a fresh cache and no
+stale tile is ever served (:mod:`plugins.mapproxy_.tilecache`).
 """
 
 from __future__ import annotations
@@ -69,8 +74,13 @@ def _abstract(coll: Collection) -> str:
                in OPTICAL_INSTRUMENTS else "."))
 
 
-def build_config(settings: Settings, catalogue: str, template: Path = TEMPLATE) -> dict[str, Any]:
-    """The whole MapProxy configuration; ``catalogue`` is the key of the registered services."""
+def build_config(settings: Settings, catalogue: str, template: Path = TEMPLATE,
+                 cache_tag: str | None = None) -> dict[str, Any]:
+    """The whole MapProxy configuration; ``catalogue`` is the key of the registered services.
+
+    ``cache_tag``: store tiles under ``<data_dir>/mapproxy/cache/<cache_tag>`` (``None``: store
+    nothing).
+    """
     try:
         conf: dict[str, Any] = copy.deepcopy(yaml.safe_load(template.read_text()))
     except (OSError, yaml.YAMLError) as exc:
@@ -91,7 +101,7 @@ def build_config(settings: Settings, catalogue: str, template: Path = TEMPLATE) 
     conf["globals"].setdefault("srs", {}).update(
         axis_order_ne=north_first, axis_order_en=[c for c in view.srs if c not in north_first])
     conf["services"]["wmts"]["md"] = {"title": settings.title, "abstract": md.get("abstract")}
-    cache_dir = settings.data_dir / "mapproxy" / "cache"
+    cache_dir = cache_root(settings) / (cache_tag or "live")
     conf.setdefault("globals", {}).setdefault("cache", {}).update(
         base_dir=str(cache_dir), lock_dir=str(cache_dir / "locks"),
         tile_lock_dir=str(cache_dir / "tile_locks"))
@@ -103,7 +113,7 @@ def build_config(settings: Settings, catalogue: str, template: Path = TEMPLATE) 
         }
         caches[f"{spec.name}_tiles"] = {
             "sources": [spec.name], "grids": ["webmercator", "wgs84"],
-            "disable_storage": True, "format": "image/png",
+            "disable_storage": cache_tag is None, "format": "image/png",
         }
         layers.append({
             "name": spec.name, "title": spec.title, "sources": [spec.name],
@@ -126,11 +136,16 @@ def _north_first(code: str) -> bool:
         raise ConfigError(f"view.srs: {code} is not a CRS: {exc}") from exc
 
 
-def write_config(settings: Settings, conf: dict[str, Any]) -> Path:
-    """Write ``conf`` to ``<data_dir>/mapproxy/mapproxy.yaml`` (atomically) and return it."""
+def cache_root(settings: Settings) -> Path:
+    return settings.data_dir / "mapproxy" / "cache"
+
+
+def write_config(settings: Settings, conf: dict[str, Any],
+                 name: str = "mapproxy.yaml") -> Path:
+    """Write ``conf`` to ``<data_dir>/mapproxy/<name>`` (atomically) and return the path."""
     folder = settings.data_dir / "mapproxy"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "mapproxy.yaml"
+    target = folder / name
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.write_text("# Generated from config/ogc-server.yml and mapfiles/mapproxy.yaml;"
                          " do not edit.\n" + yaml.safe_dump(conf, sort_keys=False))

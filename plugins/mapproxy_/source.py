@@ -121,7 +121,7 @@ class ArchiveSource(MapLayer):
         if array is None:
             raise BlankImageError()
         image = Image.fromarray(array.transpose(1, 2, 0), "RGBA")
-        return ImageResult(image, size=query.size, image_opts=self.image_opts, cacheable=False)
+        return ImageResult(image, size=query.size, image_opts=self.image_opts)
 
     @staticmethod
     def _filter(dimensions: dict[str, Any]) -> ViewFilter:

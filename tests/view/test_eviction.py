@@ -34,10 +34,17 @@ def test_evicted_product_is_gone_from_maps_tiles_and_capabilities(
         tile = f"{url}/tiles/S1_SAR_L1_GRD/wgs84/0/0/0.png"
         assert (image(get(getmap)[2])[..., 3] > 0).mean() > 0.2
         assert (image(get(tile)[2])[..., 3] > 0).any()
+        stored = {p.relative_to(cache) for p in cache.rglob("*.png")} if (
+            cache := settings.data_dir / "mapproxy" / "cache").exists() else set()
+        assert stored, "the unfiltered tile is kept in a cache folder"
+        folders = {p.parts[0] for p in stored}
+        assert len(folders) == 1
         end = newer.end.strftime("%Y-%m-%dT%H:%M:%SZ")
         assert end.encode() in get(capabilities)[2]
 
+        before = services.store.fingerprint()
         services.store.delete(newer.identifier)  # what retention does to the record
+        assert services.store.fingerprint() != before
 
         if not (older.footprint.intersects(newer.footprint)):
             assert (image(get(getmap)[2])[..., 3] > 0).mean() == 0.0
@@ -46,5 +53,7 @@ def test_evicted_product_is_gone_from_maps_tiles_and_capabilities(
         assert older.end.strftime("%Y-%m-%dT%H:%M:%SZ").encode() in caps
         services.store.delete(older.identifier)
         assert not (image(get(tile)[2])[..., 3] > 0).any()
+        # the tiles of the earlier catalogue states are gone with their folders
+        assert not (settings.data_dir / "mapproxy" / "cache" / folders.pop()).exists()
         assert (image(get(getmap)[2])[..., 3] > 0).mean() == 0.0
     services.engine.dispose()
