@@ -222,10 +222,11 @@ def render_footprints(products: Iterable[Product], spec: MapSpec,
                       colour: tuple[int, int, int, int] = OUTLINE) -> np.ndarray | None:
     """RGBA (4, height, width) uint8: the products' footprint outlines, 2 pixels wide."""
     lines = []
-    densify = max(spec.resolution, 1e-9) * 4 if spec.crs == WGS84 else 0.25
+    # footprints are lon/lat polygons: densify them so that edges curve as they should in a
+    # projected map (in EPSG:4326 nothing changes)
+    step = 0.25
     for product in products:
-        outline = shapely.segmentize(product.footprint.boundary, densify if spec.crs == WGS84
-                                     else 0.25)
+        outline = shapely.segmentize(product.footprint.boundary, step)
         try:
             projected = shape(transform_geom(WGS84, spec.crs, mapping(outline)))
         except (RasterioError, ValueError):

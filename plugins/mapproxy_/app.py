@@ -67,7 +67,6 @@ class ViewApp:
         environ["PATH_INFO"] = _handler_path(mount, environ)
         environ["HTTP_HOST"] = self.host
         environ["wsgi.url_scheme"] = self.scheme
-        start_response = _client_errors(start_response)
         if mount == "/wms":
             return self._wms(environ, start_response)
         if mount == "/wmts" and _is_capabilities(environ):
@@ -89,10 +88,10 @@ class ViewApp:
         except checks.WmsError as exc:
             return exc.respond_ows(start_response)
         if view == NO_FILTER:
-            return self.tiles(environ, start_response)
+            return _answer(self.tiles, environ, start_response)
         token = VIEW_FILTER.set(view)
         try:
-            return list(self.mapproxy(environ, start_response))
+            return _answer(self.mapproxy, environ, start_response)
         finally:
             VIEW_FILTER.reset(token)
 
@@ -100,7 +99,7 @@ class ViewApp:
                            start_response: Callable[..., Any]) -> Iterable[bytes]:
         """MapProxy names its OWS handler (``/service``) as the WMTS KVP address; ours is
         ``/wmts``."""
-        status, headers, body = dimensions.call(self.mapproxy, environ)
+        status, headers, body = _call(self.mapproxy, environ)
         if status.startswith("200"):
             base = f"{self.scheme}://{self.host}{self.prefix}".encode()
             body = body.replace(base + b"/service?", base + b"/wmts?")
@@ -121,11 +120,12 @@ class ViewApp:
         except checks.WmsError as exc:
             return exc.respond(start_response, version)
         if request == "getcapabilities":
-            return dimensions.add_time(self.mapproxy, environ, start_response,
+            status, headers, body = _call(self.mapproxy, environ)
+            return dimensions.add_time(status, headers, body, start_response,
                                        self.services.store, self.layers)
         token = VIEW_FILTER.set(view)
         try:
-            return list(self.mapproxy(environ, start_response))
+            return _answer(self.mapproxy, environ, start_response)
         finally:
             VIEW_FILTER.reset(token)
 
@@ -153,18 +153,23 @@ def _is_capabilities(environ: dict[str, Any]) -> bool:
     return params.get("request", "").lower() == "getcapabilities"
 
 
-def _client_errors(start_response: Callable[..., Any]) -> Callable[..., Any]:
-    """MapProxy answers the exception reports of bad requests with status 500; they are the
-    client's errors (400). A real failure raises instead and stays a 500."""
-
-    def wrapped(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+def _call(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """MapProxy's whole answer, its status corrected: MapProxy answers the exception reports
+    of bad requests (XML, or plain ``internal error: <reason>``) with status 500; they are the
+    client's errors (400). Its answer to a real failure (plain ``internal error``) stays 500."""
+    status, headers, body = dimensions.call(app, environ)
+    if status.startswith("500"):
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-        if status.startswith("500") and exc_info is None and (
-                "xml" in content_type or content_type.startswith("text/plain")):
+        if "xml" in content_type or body.startswith(b"internal error: "):
             status = "400 Bad Request"
-        return start_response(status, headers, exc_info)
+    return status, headers, body
 
-    return wrapped
+
+def _answer(app: WSGIApp, environ: dict[str, Any],
+            start_response: Callable[..., Any]) -> list[bytes]:
+    status, headers, body = _call(app, environ)
+    start_response(status, headers)
+    return [body]
 
 
 def build_wsgi_app(services: Services) -> WSGIApp:

@@ -48,11 +48,10 @@ def with_length(headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, 
     return [*kept, ("Content-Length", str(len(body)))]
 
 
-def add_time(app: Callable[..., Iterable[bytes]], environ: dict[str, Any],
+def add_time(status: str, headers: list[tuple[str, str]], body: bytes,
              start_response: Callable[..., Any], store: ProductStore,
              layers: Mapping[str, LayerSpec]) -> list[bytes]:
-    """Call ``app`` (MapProxy) for GetCapabilities and answer its document with TIME added."""
-    status, headers, body = call(app, environ)
+    """Answer MapProxy's GetCapabilities document with the TIME dimensions added."""
     content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
     if status.startswith("200") and "xml" in content_type:
         body = with_time(body, store, layers)
