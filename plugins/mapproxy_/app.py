@@ -176,7 +176,8 @@ def build_wsgi_app(services: Services) -> WSGIApp:
     """MapProxy over ``services``, configured from the settings, behind :class:`ViewApp`."""
     install()
     key = register_catalogue(services)
-    path = write_config(services.settings, build_config(services.settings, key))
+    path = write_config(services.settings, build_config(services.settings, key),
+                        f"mapproxy-{key}.yaml")
     live = make_wsgi_app(str(path), ignore_config_warnings=False)
     tiles = StoredTiles(services, key) if services.settings.view.tile_cache else None
     return ViewApp(live, services, tiles)

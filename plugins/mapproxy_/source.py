@@ -72,12 +72,11 @@ _CATALOGUES: dict[str, Services] = {}
 def register_catalogue(services: Services) -> str:
     """The key under which sources of a generated configuration find ``services``.
 
-    The key depends only on the catalogue and archive the settings name, so every process
-    serving the same settings writes the same configuration file.
+    The key is a digest of the settings: every process serving the same settings writes the
+    same configuration file, and applications with other settings (another public address,
+    another catalogue) write their own.
     """
-    settings = services.settings
-    key = hashlib.sha256(
-        f"{settings.database_url}\n{settings.archive_dir}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(services.settings.model_dump_json().encode()).hexdigest()[:16]
     _CATALOGUES[key] = services
     return key
 

@@ -64,7 +64,7 @@ class StoredTiles:
     def _build(self, tag: str) -> WSGIApp:
         settings = self.services.settings
         conf = build_config(settings, self.catalogue, cache_tag=tag)
-        path = write_config(settings, conf, f"mapproxy-tiles-{tag}.yaml")
+        path = write_config(settings, conf, f"mapproxy-{self.catalogue}-tiles-{tag}.yaml")
         app = make_wsgi_app(str(path), ignore_config_warnings=False)
         self._drop_others(tag)
         LOGGER.info("tile caches now under %s", cache_root(settings) / tag)
@@ -73,8 +73,8 @@ class StoredTiles:
     def _drop_others(self, tag: str) -> None:
         """Remove the folders and configurations of earlier catalogue states."""
         folder = self.services.settings.data_dir / "mapproxy"
-        for old in folder.glob("mapproxy-tiles-*.yaml"):
-            if old.name != f"mapproxy-tiles-{tag}.yaml":
+        for old in folder.glob(f"mapproxy-{self.catalogue}-tiles-*.yaml"):
+            if old.name != f"mapproxy-{self.catalogue}-tiles-{tag}.yaml":
                 old.unlink(missing_ok=True)
         root = cache_root(self.services.settings)
         if root.is_dir():
