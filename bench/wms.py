@@ -16,7 +16,10 @@
    * ``tiles_cached``: the same tiles again (answered from the tile cache);
 
 4. reports the server-side time (``Server-Timing``), the client-side time, p50/p95 and
-   requests per second, and how many answers were not a PNG of the asked size;
+   requests per second, and how many answers were not a PNG of the asked size; and for the
+   WMS requests the ratio of the server's p50 to the bare renderer's (the same maps drawn in
+   this process by ``ogc_server.view.render`` and encoded as PNG: what MapProxy and the
+   WSGI stack add);
 5. writes ``wms.json`` (in ``bench/results/`` unless ``--results`` says otherwise).
 """
 
@@ -48,7 +51,7 @@ from ogc_server.archive.model import Product  # noqa: E402
 from ogc_server.archive.query import ProductQuery  # noqa: E402
 from ogc_server.demo import generate  # noqa: E402
 from ogc_server.ingest.pipeline import ingest_batch  # noqa: E402
-from ogc_server.services import build_services  # noqa: E402
+from ogc_server.services import Services, build_services  # noqa: E402
 
 SIZE = 256
 MERCATOR_HALF = 20037508.342789244
@@ -115,6 +118,34 @@ def tile_paths(tiles: list[str], deeper: int) -> list[str]:
         ty = int((MERCATOR_HALF - cy) / (2 * MERCATOR_HALF) * 2**zoom)
         paths.append(f"/tiles/{layer}/webmercator/{zoom}/{tx}/{ty}.png")
     return paths
+
+
+def baseline(services: Services, products: list[Product], repeat: int, seed: int) -> dict:
+    """The WMS maps drawn in-process: catalogue query, mosaic and PNG encoding only."""
+    from rasterio.crs import CRS
+
+    from ogc_server.view.render import MapSpec, find_products, render_browse
+
+    rng = np.random.default_rng(seed)
+    crs = CRS.from_epsg(3857)
+    seconds = []
+    for _ in range(repeat):  # the same draws as requests_for
+        product = products[int(rng.integers(len(products)))]
+        centre = product.footprint.centroid
+        west, south, east, north = product.footprint.bounds
+        x0, y0 = mercator(west, south)
+        x1, y1 = mercator(east, north)
+        half = max(x1 - x0, y1 - y0) * float(rng.uniform(1 / 3, 3)) / 2
+        cx, cy = mercator(centre.x, centre.y)
+        spec = MapSpec((cx - half, cy - half, cx + half, cy + half), crs, SIZE, SIZE)
+        started = time.perf_counter()
+        drawn = find_products(services.store, product.collection or "", spec,
+                              limit=services.settings.view.max_products)
+        image = render_browse(drawn, services.storage, spec, services.settings.gdal_env)
+        if image is not None:
+            Image.fromarray(image.transpose(1, 2, 0), "RGBA").save(io.BytesIO(), "PNG")
+        seconds.append(time.perf_counter() - started)
+    return benchlib.summary_ms(seconds)
 
 
 def _is_map(body: bytes, status: int) -> bool:
@@ -192,18 +223,24 @@ def main(argv: list[str] | None = None) -> int:
                 services = build_services(benchlib.settings_for(folder, url), migrate=False)
                 products = [p for p in services.store.query(ProductQuery(limit=10_000)).products
                             if p.browse_path]
-                services.engine.dispose()
                 paths = requests_for(products, args.repeat, args.seed)
+                bare = baseline(services, products, args.repeat, args.seed)
+                services.engine.dispose()
                 proc, base = start_server(url, folder)
                 try:
                     figures = measure(base, paths, args.threads)
+                    for per in figures["wms"].values():
+                        per["server_p50_x_renderer"] = round(
+                            per["server"]["p50_ms"] / bare["p50_ms"], 2)
                 finally:
                     os.killpg(proc.pid, signal.SIGTERM)
                     proc.wait(timeout=30)
                 payload["backends"][backend] = {"archive": archive,
                                                 "browse_products": len(products),
+                                                "renderer_in_process": bare,
                                                 "requests": figures}
                 print_table(backend, figures)
+                print(f"renderer in process: p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms")
     path = benchlib.write_results(args.results, "wms.json", payload)
     print(f"results: {path}")
     return 0
