@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from mapproxy.wsgiapp import make_wsgi_app
 
@@ -81,8 +81,7 @@ class ViewApp:
         filtered ones are made for the request: in its thread (one tile, no meta tiles), so
         the filter reaches the source through :data:`VIEW_FILTER`.
         """
-        params = {k.lower(): v for k, v in parse_qsl(environ.get("QUERY_STRING", ""),
-                                                     keep_blank_values=True)}
+        params = checks.query_params(environ)
         try:
             view = checks.view_filter(params, self.services.store, "InvalidParameterValue")
         except checks.WmsError as exc:
@@ -110,8 +109,7 @@ class ViewApp:
 
     def _wms(self, environ: dict[str, Any],
              start_response: Callable[..., Any]) -> Iterable[bytes]:
-        params = {k.lower(): v for k, v in parse_qsl(environ.get("QUERY_STRING", ""),
-                                                     keep_blank_values=True)}
+        params = checks.query_params(environ)
         version = params.get("version") or params.get("wmtver") or "1.3.0"
         request = params.get("request", "").lower()
         try:
@@ -149,7 +147,7 @@ def _handler_path(mount: str, environ: dict[str, Any]) -> str:
 def _is_capabilities(environ: dict[str, Any]) -> bool:
     if environ["PATH_INFO"].endswith("/WMTSCapabilities.xml"):
         return True
-    params = {k.lower(): v for k, v in parse_qsl(environ.get("QUERY_STRING", ""))}
+    params = checks.query_params(environ)
     return params.get("request", "").lower() == "getcapabilities"
 
 

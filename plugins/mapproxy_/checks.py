@@ -8,8 +8,10 @@ turn those into ServiceExceptions (WMS) or ExceptionReports (WMTS) with status 4
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape, quoteattr
 
 from ogc_server.archive.store import ProductStore
@@ -19,6 +21,16 @@ from plugins.mapproxy_.source import ViewFilter
 
 #: A BBOX coordinate beyond this is not a place on Earth in any offered CRS.
 MAX_COORDINATE = 1e8
+_COLOUR = re.compile(r"^(0x|#)?[0-9a-fA-F]{6}$")
+
+
+def query_params(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The query string's parameters by lower-case name; of a repeated name the first, as
+    MapProxy reads it (so what is checked is what is drawn)."""
+    params: dict[str, str] = {}
+    for key, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+        params.setdefault(key.lower(), value)
+    return params
 
 
 class WmsError(Exception):
@@ -90,7 +102,28 @@ def wms_filter(params: Mapping[str, str], request: str, max_size: int,
                            "InvalidParameterValue", name)
     if "bbox" in params:
         _check_bbox(params["bbox"])
+    if params.get("bgcolor") and not _COLOUR.match(params["bgcolor"]):
+        raise WmsError("BGCOLOR must be a hexadecimal RGB colour (0xRRGGBB)",
+                       "InvalidParameterValue", "bgcolor")
+    if request == "getfeatureinfo":
+        _check_point(params)
     return view_filter(params, store, "InvalidDimensionValue")
+
+
+def _check_point(params: Mapping[str, str]) -> None:
+    """I/J (1.3.0) or X/Y (1.1.1) of GetFeatureInfo: a pixel of the map."""
+    for name, size in (("i", "width"), ("j", "height")):
+        other = {"i": "x", "j": "y"}[name]
+        value = params.get(name, params.get(other))
+        if value is None:
+            continue  # MapProxy reports missing parameters
+        try:
+            pixel = int(value)
+            inside = 0 <= pixel < int(params.get(size, "0"))
+        except ValueError:
+            inside = False
+        if not inside:
+            raise WmsError(f"{name.upper()} must be a pixel of the map", "InvalidPoint", name)
 
 
 def view_filter(params: Mapping[str, str], store: ProductStore, time_code: str) -> ViewFilter:

@@ -52,6 +52,15 @@ CASES = [
     ({"TIME": ",".join(["2024-01-01"] * 101)}, "InvalidDimensionValue",
      "InvalidDimensionValue"),
     ({"PRODUCT": "NO_SUCH_PRODUCT"}, "InvalidParameterValue", "InvalidParameterValue"),
+    ({"BGCOLOR": "zz"}, "InvalidParameterValue", "InvalidParameterValue"),
+    # a repeated parameter counts once, the first time, for the checks as for the drawing
+    ({"WIDTH": "5000&WIDTH=10"}, "InvalidParameterValue", "InvalidParameterValue"),
+    ({"REQUEST": "GetFeatureInfo&QUERY_LAYERS=S2_MSI_L1C&INFO_FORMAT=application/json"
+                 "&I=a&J=b&X=a&Y=b"}, "InvalidPoint", "InvalidPoint"),
+    ({"REQUEST": "GetFeatureInfo&QUERY_LAYERS=S2_MSI_L1C&INFO_FORMAT=application/json"
+                 "&I=-1&J=3&X=-1&Y=3"}, "InvalidPoint", "InvalidPoint"),
+    ({"REQUEST": "GetFeatureInfo&QUERY_LAYERS=S2_MSI_L1C&INFO_FORMAT=application/json"
+                 "&I=256&J=3&X=256&Y=3"}, "InvalidPoint", "InvalidPoint"),
 ]
 
 
