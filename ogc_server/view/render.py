@@ -12,7 +12,8 @@ other, the first on top: newest first, or for optical data with a time filter le
   country reads a few small overview tiles, not full-resolution data.
 
 Everything here is plain numpy/rasterio: the MapProxy adapter (``plugins/mapproxy_``) only
-converts its query to a :class:`MapSpec` and the array to an image.
+converts its query to a :class:`MapSpec` and the array to an image. Callers run these
+functions inside ``rasterio.Env(**settings.gdal_env)``.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import rasterio
 from mapproxy.config.configuration.source import SourceConfiguration, register_source_configuration
 from mapproxy.config.spec import combined, image_opts, required, source_commons
 from mapproxy.extent import DefaultMapExtent
@@ -99,22 +100,24 @@ class ArchiveSource(MapLayer):
 
     def get_map(self, query: MapQuery) -> ImageResult:
         view = self._filter(query.dimensions)
-        spec = MapSpec(tuple(query.bbox), CRS.from_user_input(query.srs.srs_code),  # type: ignore[arg-type]
+        west, south, east, north = (float(v) for v in query.bbox)
+        spec = MapSpec((west, south, east, north), CRS.from_user_input(query.srs.srs_code),
                        int(query.size[0]), int(query.size[1]))
         settings = self.services.settings.view
         try:
-            if self.style == "footprints":
-                products = find_products(
-                    self.services.store, self.collection, spec, time=view.time,
-                    product=view.product, limit=settings.max_footprints, with_browse=False)
-                array = render_footprints(products, spec)
-            else:
-                products = find_products(
-                    self.services.store, self.collection, spec, time=view.time,
-                    product=view.product, limit=settings.max_products,
-                    least_cloudy_first=self.optical)
-                array = render_browse(products, self.services.storage, spec,
-                                      self.services.settings.gdal_env)
+            with rasterio.Env(**self.services.settings.gdal_env):
+                if self.style == "footprints":
+                    products = find_products(
+                        self.services.store, self.collection, spec, time=view.time,
+                        product=view.product, limit=settings.max_footprints,
+                        with_browse=False)
+                    array = render_footprints(products, spec)
+                else:
+                    products = find_products(
+                        self.services.store, self.collection, spec, time=view.time,
+                        product=view.product, limit=settings.max_products,
+                        least_cloudy_first=self.optical)
+                    array = render_browse(products, self.services.storage, spec)
         except OgcServerError:
             raise BlankImageError() from None  # e.g. a map outside the CRS's domain
         if array is None:
@@ -151,9 +154,10 @@ class ArchiveInfoSource(InfoSource):
         spec = MapSpec((cx - tol * width, cy - tol * height, cx + tol * width, cy + tol * height),
                        CRS.from_user_input(query.srs.srs_code), 2 * tol + 1, 2 * tol + 1)
         try:
-            products = find_products(self.services.store, self.collection, spec,
-                                     time=view.time, product=view.product,
-                                     limit=_count(query.feature_count), with_browse=False)
+            with rasterio.Env(**self.services.settings.gdal_env):
+                products = find_products(self.services.store, self.collection, spec,
+                                         time=view.time, product=view.product,
+                                         limit=_count(query.feature_count), with_browse=False)
         except OgcServerError:
             products = []
         links = Links(self.services.settings.public_url)
