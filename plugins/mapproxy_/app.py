@@ -8,15 +8,20 @@ the one application at the three prefixes; the wrapper maps each prefix to MapPr
 platform's public address into the request, so capabilities name public URLs.
 
 MapProxy knows dimensions only as value lists fixed in its configuration, while the archive
-rolls: so for WMS the wrapper
+rolls: so the wrapper
 
-* validates what MapProxy does not: ``WIDTH``/``HEIGHT`` against ``view.max_size``, ``BBOX``,
-  ``TIME`` (``InvalidDimensionValue``) and the vendor parameter ``PRODUCT`` (one product
-  alone), answering a ServiceException in the request's version (never a 500);
+* validates what MapProxy does not (:mod:`plugins.mapproxy_.checks`): ``WIDTH``/``HEIGHT``
+  against ``view.max_size``, ``BBOX``, ``BGCOLOR``, GetFeatureInfo's pixel, ``TIME``
+  (``InvalidDimensionValue``) and the vendor parameter ``PRODUCT`` (one product alone),
+  answering an exception report in the request's protocol and version (never a 500);
 * hands the parsed filter to the source (MapProxy forwards ``TIME``/``PRODUCT`` of GetMap into
-  the source's query; for GetFeatureInfo through :data:`~plugins.mapproxy_.source.VIEW_FILTER`);
-* adds to GetCapabilities a TIME dimension per layer with the collection's extent in the
-  catalogue now, the default being the latest acquisition (:mod:`plugins.mapproxy_.dimensions`).
+  the source's query; GetFeatureInfo and tiles get it through
+  :data:`~plugins.mapproxy_.source.VIEW_FILTER`);
+* adds to WMS and WMTS capabilities a TIME dimension per layer with the collection's extent in
+  the catalogue now, the default being the latest acquisition
+  (:mod:`plugins.mapproxy_.dimensions`);
+* sends unfiltered tiles to a second MapProxy application whose caches belong to the current
+  catalogue state (:mod:`plugins.mapproxy_.tilecache`).
 """
 
 from __future__ import annotations
