@@ -30,6 +30,7 @@ from ogc_server.errors import ConfigError
 from ogc_server.ingest.browse import has_browse
 from ogc_server.settings import Settings
 
+#: The template in the source tree (used when the deployment has no ``mapfiles/`` of its own).
 TEMPLATE = Path(__file__).resolve().parents[2] / "mapfiles" / "mapproxy.yaml"
 OPTICAL_INSTRUMENTS = frozenset({"MSI", "OLCI"})
 FOOTPRINTS_SUFFIX = "_footprints"
@@ -74,13 +75,22 @@ def _abstract(coll: Collection) -> str:
                in OPTICAL_INSTRUMENTS else "."))
 
 
-def build_config(settings: Settings, catalogue: str, template: Path = TEMPLATE,
+def template_path(settings: Settings) -> Path:
+    """``mapfiles/mapproxy.yaml`` beside the configuration's folder (as ``metadata/`` is),
+    else the source tree's."""
+    config_dir = settings.config_file.parent if settings.config_file else Path.cwd() / "config"
+    deployed = config_dir.parent / "mapfiles" / "mapproxy.yaml"
+    return deployed if deployed.is_file() else TEMPLATE
+
+
+def build_config(settings: Settings, catalogue: str, template: Path | None = None,
                  cache_tag: str | None = None) -> dict[str, Any]:
     """The whole MapProxy configuration; ``catalogue`` is the key of the registered services.
 
-    ``cache_tag``: store tiles under ``<data_dir>/mapproxy/cache/<cache_tag>`` (``None``: store
-    nothing).
+    ``template``: default :func:`template_path`. ``cache_tag``: store tiles under
+    ``<data_dir>/mapproxy/cache/<cache_tag>`` (``None``: store nothing).
     """
+    template = template or template_path(settings)
     try:
         conf: dict[str, Any] = copy.deepcopy(yaml.safe_load(template.read_text()))
     except (OSError, yaml.YAMLError) as exc:

@@ -53,3 +53,17 @@ def test_unknown_crs_is_a_configuration_error(sqlite_settings: Settings) -> None
         "view": sqlite_settings.view.model_copy(update={"srs": ["EPSG:4326", "EPSG:0"]})})
     with pytest.raises(ConfigError, match="EPSG:0"):
         build_config(settings, "key")
+
+
+def test_template_beside_the_configuration_wins(sqlite_settings: Settings,
+                                                tmp_path: Path) -> None:
+    from plugins.mapproxy_.config import TEMPLATE, template_path
+
+    assert template_path(sqlite_settings) == TEMPLATE  # the test copy has no mapfiles/
+    assert sqlite_settings.config_file
+    own = sqlite_settings.config_file.parent.parent / "mapfiles"
+    own.mkdir()
+    (own / "mapproxy.yaml").write_text(TEMPLATE.read_text().replace("bilinear", "nearest"))
+    assert template_path(sqlite_settings) == own / "mapproxy.yaml"
+    conf = build_config(sqlite_settings, "key")
+    assert conf["globals"]["image"]["resampling_method"] == "nearest"
