@@ -1,9 +1,10 @@
 """The ``ogc_archive`` MapProxy source: maps rendered in-process from the archive.
 
 MapProxy builds sources from YAML only, so the live catalogue cannot be named there: each
-application registers its :class:`Catalogue` under a random key (:func:`register_catalogue`)
-and its generated configuration names that key. The source then converts MapProxy's query to a
-:class:`~ogc_server.view.render.MapSpec`, asks the renderer, and hands back an image.
+application registers its :class:`~ogc_server.services.Services` under a key derived from its
+settings (:func:`register_catalogue`) and its generated configuration names that key. The
+source then converts MapProxy's query to a :class:`~ogc_server.view.render.MapSpec`, asks the
+renderer, and hands back an image.
 
 ``TIME`` and ``PRODUCT`` reach the source in two ways, both validated beforehand by the WSGI
 wrapper (:mod:`plugins.mapproxy_.app`):
@@ -11,8 +12,9 @@ wrapper (:mod:`plugins.mapproxy_.app`):
 * GetMap: MapProxy forwards request parameters named in a source's ``fwd_req_params`` into
   ``MapQuery.dimensions`` (the mechanism its WMS sources use for dimensions); this source
   names ``time`` and ``product``;
-* GetFeatureInfo: MapProxy's ``InfoQuery`` carries no dimensions, so the wrapper also puts the
-  parsed filter in the context variable :data:`VIEW_FILTER` for the request's thread.
+* GetFeatureInfo and tiles: MapProxy's ``InfoQuery`` and its tile requests carry no
+  dimensions for this source, so the wrapper also puts the parsed filter in the context
+  variable :data:`VIEW_FILTER` for the request (tiles are made in the request's thread).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import contextvars
 import hashlib
 import json
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import rasterio
@@ -67,6 +70,7 @@ def current_filter() -> ViewFilter:
     """The filter the wrapper set for this request (none: every product)."""
     return VIEW_FILTER.get() or NO_FILTER
 
+
 _CATALOGUES: dict[str, Services] = {}
 
 
@@ -99,12 +103,12 @@ class ArchiveSource(MapLayer):
         self.res_range = None
 
     def get_map(self, query: MapQuery) -> ImageResult:
-        view = self._filter(query.dimensions)
         west, south, east, north = (float(v) for v in query.bbox)
         spec = MapSpec((west, south, east, north), CRS.from_user_input(query.srs.srs_code),
                        int(query.size[0]), int(query.size[1]))
         settings = self.services.settings.view
         try:
+            view = self._filter(query.dimensions)  # checked by the wrapper already
             with rasterio.Env(**self.services.settings.gdal_env):
                 if self.style == "footprints":
                     products = find_products(
@@ -167,7 +171,7 @@ class ArchiveInfoSource(InfoSource):
                                                   "features": features}))
         if query.info_format in ("text/html", "html"):
             rows = "".join(
-                f"<tr><td>{f['id']}</td><td>{f['properties']['start']}</td>"
+                f"<tr><td>{escape(f['id'])}</td><td>{escape(f['properties']['start'])}</td>"
                 f"<td>{f['properties']['cloudCover']}</td></tr>" for f in features)
             return HTMLFeatureInfoDoc(
                 "<html><body><table><tr><th>identifier</th><th>start</th><th>cloud cover</th>"
