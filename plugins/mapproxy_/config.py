@@ -107,9 +107,10 @@ def build_config(settings: Settings, catalogue: str, template: Path | None = Non
     wms["srs"] = list(view.srs)
     wms["bbox_srs"] = [s for s in CAPABILITIES_SRS if s in view.srs]
     wms["max_output_pixels"] = [view.max_size, view.max_size]
-    north_first = [code for code in view.srs if _north_first(code)]
+    northing_first = [code for code in view.srs if north_first(code)]
     conf["globals"].setdefault("srs", {}).update(
-        axis_order_ne=north_first, axis_order_en=[c for c in view.srs if c not in north_first])
+        axis_order_ne=northing_first,
+        axis_order_en=[c for c in view.srs if c not in northing_first])
     conf["services"]["wmts"]["md"] = {"title": settings.title, "abstract": md.get("abstract")}
     cache_dir = cache_root(settings) / (cache_tag or "live")
     conf.setdefault("globals", {}).setdefault("cache", {}).update(
@@ -137,7 +138,7 @@ def build_config(settings: Settings, catalogue: str, template: Path | None = Non
     return conf
 
 
-def _north_first(code: str) -> bool:
+def north_first(code: str) -> bool:
     """Whether WMS 1.3.0 axis order of ``code`` is northing first (EPSG:4326, EPSG:3035 ...);
     MapProxy knows only a few CRSs by itself."""
     try:

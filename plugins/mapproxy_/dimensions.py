@@ -1,24 +1,28 @@
-"""The TIME dimension in WMS capabilities, from the catalogue as it is now.
+"""The TIME dimension and the extents in WMS capabilities, from the catalogue as it is now.
 
 MapProxy writes dimensions only from value lists fixed in its configuration (and expands time
 ranges into lists). A rolling archive's extent moves with every ingestion and eviction, so the
 wrapper adds the dimension to MapProxy's capabilities document: for each layer the time span of
 its collection's products (:func:`ogc_server.archive.extents.collection_extents`), as a
 continuous interval ``start/end/PT1S``, the default being the latest acquisition. A request
-without TIME shows every product, newest on top: the latest view of every place.
+without TIME shows every product, newest on top: the latest view of every place. The layer's
+bounding boxes become the extent of its collection's footprints (MapProxy would say "the
+world"), so a client zooms to where the data is.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import pyproj
 from lxml import etree
 
 from ogc_server.archive.extents import collection_extents
 from ogc_server.archive.store import ProductStore
 from ogc_server.view.timeparam import format_instant
-from plugins.mapproxy_.config import LayerSpec
+from plugins.mapproxy_.config import LayerSpec, north_first
 
 WMS_NS = "http://www.opengis.net/wms"
 WMTS_NS = "http://www.opengis.net/wmts/1.0"
@@ -74,6 +78,8 @@ def with_time(document: bytes, store: ProductStore, layers: Mapping[str, LayerSp
             continue
         span = f"{format_instant(extent.start)}/{format_instant(extent.end)}/PT1S"
         default = format_instant(extent.end)
+        if extent.bbox is not None:
+            _set_bounds(layer, extent.bbox, v13)
         position = _insert_position(layer)
         if v13:
             dimension = etree.Element(f"{{{WMS_NS}}}Dimension", name="time", units="ISO8601",
@@ -86,6 +92,55 @@ def with_time(document: bytes, store: ProductStore, layers: Mapping[str, LayerSp
             layer.insert(position, extent_el)
             layer.insert(position, etree.Element("Dimension", name="time", units="ISO8601"))
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def _set_bounds(layer: etree._Element, bbox: tuple[float, float, float, float],
+                v13: bool) -> None:
+    """Write ``bbox`` (lon/lat) into the layer's geographic and CRS bounding boxes."""
+    west, south, east, north = bbox
+    ns = f"{{{WMS_NS}}}" if v13 else ""
+    geographic = layer.find(f"{ns}EX_GeographicBoundingBox")
+    if geographic is not None:
+        for name, value in (("westBoundLongitude", west), ("eastBoundLongitude", east),
+                            ("southBoundLatitude", south), ("northBoundLatitude", north)):
+            element = geographic.find(f"{ns}{name}")
+            if element is not None:
+                element.text = _number(value)
+    latlon = layer.find("LatLonBoundingBox")
+    if latlon is not None:
+        _set_box(latlon, (west, south, east, north))
+    for box in layer.findall(f"{ns}BoundingBox"):
+        code = box.get("CRS" if v13 else "SRS")
+        if not code:
+            continue
+        try:
+            projected = _project(code, (west, south, east, north))
+        except pyproj.exceptions.ProjError:
+            continue
+        if v13 and north_first(code):
+            projected = (projected[1], projected[0], projected[3], projected[2])
+        _set_box(box, projected)
+
+
+def _project(code: str, bbox: tuple[float, float, float, float]
+             ) -> tuple[float, float, float, float]:
+    west, south, east, north = bbox
+    if code in {"EPSG:3857", "EPSG:900913"}:  # Web Mercator ends short of the poles
+        south, north = max(south, -85.0511), min(north, 85.0511)
+    transformer = pyproj.Transformer.from_crs("EPSG:4326", code, always_xy=True)
+    result = transformer.transform_bounds(west, south, east, north, densify_pts=21)
+    if not all(math.isfinite(v) for v in result):
+        raise pyproj.exceptions.ProjError(f"{bbox} has no extent in {code}")
+    return result
+
+
+def _set_box(element: etree._Element, box: tuple[float, float, float, float]) -> None:
+    for name, value in zip(("minx", "miny", "maxx", "maxy"), box, strict=True):
+        element.set(name, _number(value))
+
+
+def _number(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def with_wmts_time(document: bytes, store: ProductStore,

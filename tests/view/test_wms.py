@@ -80,6 +80,8 @@ def test_capabilities_1_3_0_are_valid_and_carry_time(base_url: str, wms130: WebM
         assert time["values"] == [
             f"{format_instant(extent.start)}/{format_instant(extent.end)}/PT1S"]
         assert layer.defaulttimeposition == format_instant(extent.end)
+        assert extent.bbox is not None
+        assert layer.boundingBoxWGS84 == pytest.approx(extent.bbox, abs=1e-5)
         assert f"{name}_footprints" in wms130.contents
     assert wms130.getOperationByName("GetMap").methods[0]["url"].startswith(base_url + "/wms")
 
@@ -90,6 +92,8 @@ def test_capabilities_1_1_1_carry_time(wms111: WebMapService, view_services: Ser
         extent = extents[collection]
         assert extent.start and extent.end
         layer = wms111[name]
+        assert extent.bbox is not None
+        assert layer.boundingBoxWGS84 == pytest.approx(extent.bbox, abs=1e-5)
         assert layer.timepositions == [
             f"{format_instant(extent.start)}/{format_instant(extent.end)}/PT1S"]
         assert "EPSG:4326" in layer.crsOptions
