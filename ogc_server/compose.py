@@ -27,13 +27,17 @@ HOP_BY_HOP = frozenset(
      "trailers", "transfer-encoding", "upgrade"}
 )
 #: Host applications: mount point -> "module:factory"; ``factory(services)`` returns the WSGI
-#: app. Each factory lives in its plugin package and is called only from here.
+#: app. Each factory lives in its plugin package and is called only from here, once per
+#: application: a factory named for several mount points serves them all (MapProxy).
 HOSTS: dict[str, tuple[str, str]] = {
     "/csw": ("csw", "plugins.pycsw_.app:build_wsgi_app"),
     "/ogcapi": ("ogcapi", "plugins.pygeoapi_.app:build_wsgi_app"),
+    "/wms": ("wms", "plugins.mapproxy_.app:build_wsgi_app"),
+    "/wmts": ("wmts", "plugins.mapproxy_.app:build_wsgi_app"),
+    "/tiles": ("tiles", "plugins.mapproxy_.app:build_wsgi_app"),
 }
 #: Mount points whose services are not built yet: they answer 501 with a JSON problem.
-PLANNED = ("/wms", "/wmts", "/tiles", "/wcs", "/wfs")
+PLANNED = ("/wcs", "/wfs")
 
 
 def build_application(settings: Settings, services: Services | None = None) -> WSGIApp:
@@ -42,12 +46,15 @@ def build_application(settings: Settings, services: Services | None = None) -> W
     web = create_app(services)
     mounts: dict[str, WSGIApp] = {}
     available = {"health", *web.config.get("BLUEPRINT_ENDPOINTS", ())}
+    built: dict[str, WSGIApp] = {}
     for prefix, (key, target) in HOSTS.items():
-        factory = _load(target)
-        if factory is None:
-            mounts[prefix] = _not_yet(prefix)
-            continue
-        mounts[prefix] = factory(services)
+        if target not in built:
+            factory = _load(target)
+            if factory is None:
+                mounts[prefix] = _not_yet(prefix)
+                continue
+            built[target] = factory(services)
+        mounts[prefix] = built[target]
         available.add(key)
     for prefix in PLANNED:
         mounts.setdefault(prefix, _not_yet(prefix))

@@ -22,6 +22,7 @@ URL_SPACE: tuple[Endpoint, ...] = (
     Endpoint("stac", "/stac", "STAC API", "STAC API 1.0"),
     Endpoint("wms", "/wms", "Web Map Service with TIME", "OGC 06-042"),
     Endpoint("wmts", "/wmts", "Web Map Tile Service", "OGC 07-057r7"),
+    Endpoint("tiles", "/tiles", "Tile Map Service (TMS / XYZ tiles)", "OSGeo TMS 1.0"),
     Endpoint("wcs", "/wcs", "Web Coverage Service 2.0", "OGC 09-110r4"),
     Endpoint("wfs", "/wfs", "Web Feature Service 2.0", "OGC 09-025r2"),
     Endpoint("dseo", "/dseo", "Download Service for EO products", "OGC 13-043"),

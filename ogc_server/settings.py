@@ -57,6 +57,17 @@ class IngestSettings(_Model):
     thumbnail_size: int = Field(200, ge=32, le=1024)
 
 
+class ViewSettings(_Model):
+    """Limits of the view services (WMS, WMTS, tiles): what one map request may cost."""
+
+    max_size: int = Field(4096, ge=256, le=16384)
+    max_products: int = Field(20, ge=1, le=500)
+    max_footprints: int = Field(500, ge=1, le=10000)
+    tile_cache: bool = True
+    srs: list[str] = ["EPSG:4326", "EPSG:3857", "EPSG:25832", "EPSG:25833", "EPSG:3035",
+                      "EPSG:32631", "EPSG:32632", "EPSG:32633", "EPSG:32634"]
+
+
 class RegionSettings(_Model):
     file: Path = Path("regions.geojson")
     order: list[str] = ["central_europe", "europe", "global"]
@@ -100,6 +111,7 @@ class Settings(_Model):
     storage: StorageSettings = StorageSettings()
     server: ServerSettings = ServerSettings()
     ingest: IngestSettings = IngestSettings()
+    view: ViewSettings = ViewSettings()
     gdal_env: dict[str, str | int | float | bool] = {}
     regions: RegionSettings = RegionSettings()
     contact: ContactSettings = ContactSettings()

@@ -51,3 +51,23 @@ def test_catalogue_benchmark_smoke(tmp_path: Path) -> None:
             assert {"p50_ms", "p95_ms"} <= set(query[kind]) and query[kind]["n"] == 3
         assert query["x_lookup_warm"] is not None
     assert run["queries"]["d_collection_by_date"]["total_median"] > 0
+
+
+@pytest.mark.slow
+def test_wms_benchmark_smoke(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "wms.py"), "--quick", "--results", str(tmp_path),
+         "--threads", "1,2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    result = json.loads((tmp_path / "wms.json").read_text())
+    assert set(result) >= {"benchmark", "timestamp", "machine", "parameters", "backends"}
+    run = result["backends"]["sqlite"]
+    assert run["browse_products"] > 0
+    assert set(run["requests"]) == {"wms", "wms_time", "tiles_first", "tiles_cached"}
+    for per in run["requests"].values():
+        assert set(per) == {"1", "2"}
+        for figures in per.values():
+            assert figures["not_a_map"] == 0 and figures["requests_per_s"] > 0
+            assert {"p50_ms", "p95_ms"} <= set(figures["server"])

@@ -396,6 +396,17 @@ class ProductStore:
         with self.engine.connect() as conn:
             return list(conn.execute(stmt).scalars())
 
+    def fingerprint(self) -> str:
+        """A short text that changes whenever a product is added, replaced or removed, by this
+        process or another (count, highest row id, latest modification): caches of derived
+        results (rendered tiles) key on it."""
+        stmt = sa.select(sa.func.count(), sa.func.max(P.id), sa.func.max(P.modification_date))
+        with self.engine.connect() as conn:
+            count, last_id, modified = conn.execute(stmt).one()
+        modified = _aware(modified)
+        stamp = f"{modified.timestamp():.6f}" if modified else "0"
+        return f"{count}-{last_id or 0}-{stamp}"
+
     def count(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(products)).scalar_one()

@@ -150,6 +150,15 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
+def has_browse(product_type: str) -> bool:
+    """Whether products of ``product_type`` get browse images (the view services show them)."""
+    return product_type in BROWSE_TYPES
+
+
+BROWSE_TYPES = frozenset({"S2MSI1C", "S2MSI2A", "GRD", "OL_1_EFR___", "OL_1_ERR___",
+                          *S5P_VARIABLES})
+
+
 def _renderer(product: Product):
     ptype = product.product_type
     if ptype in ("S2MSI1C", "S2MSI2A"):
