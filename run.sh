@@ -51,7 +51,7 @@ case "${1:-}" in
     ;;
   test)
     shift
-    debian_packages gdal-bin libxml2-utils curl
+    debian_packages gdal-bin libxml2-utils curl wget unzip aria2
     postgis_for_local_server
     python_env dev
     exec "$VENV/bin/python" -m pytest -n "${OGC_SERVER_TEST_WORKERS:-2}" "$@"

@@ -19,6 +19,14 @@ class Links:
         name = product.file_name or f"{product.identifier}.zip"
         return f"{self.base}/download/{quote(name)}"
 
+    def metalink(self, product: Product) -> str:
+        """The product's Metalink 4 document (RFC 5854)."""
+        return f"{self.base}/metalink/{quote(product.identifier)}"
+
+    def download_order(self, order_id: str) -> str:
+        """A reload order of an offline product."""
+        return f"{self.base}/download/orders/{quote(order_id)}"
+
     def quicklook(self, product: Product) -> str | None:
         return self._browse(product, "quicklook.jpg") if product.quicklook_path else None
 

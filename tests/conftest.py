@@ -88,7 +88,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text(
-            "DROP TABLE IF EXISTS products, collection_keys, alembic_version CASCADE"))
+            "DROP TABLE IF EXISTS products, collection_keys, orders, alembic_version CASCADE"))
     engine.dispose()
     yield url
 

@@ -224,6 +224,20 @@ class ProductStore:
             raise ProductNotFound(f"no product {identifier!r}", locator="identifier")
         return from_row(row._mapping)
 
+    def get_by_file_name(self, file_name: str) -> Product:
+        """The product whose downloadable file is called ``file_name`` (indexed lookup).
+
+        Should two products share a file name, the newest ingestion wins.
+        """
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(products).where(P.file_name == file_name)
+                .order_by(P.ingestion_date.desc()).limit(1)
+            ).first()
+        if row is None:
+            raise ProductNotFound(f"no product file {file_name!r}", locator="file name")
+        return from_row(row._mapping)
+
     def exists(self, identifier: str) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(

@@ -146,6 +146,18 @@ collection_keys = sa.Table(
     sa.Column("identifier", sa.String(128), nullable=False, unique=True),
 )
 
+# Reload orders of offline products (migration 0002): at most one pending order per product.
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("product", sa.String(255), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("created", UTCDateTime, nullable=False),
+    sa.Column("updated", UTCDateTime, nullable=False),
+    sa.Column("message", sa.String(1024)),
+)
+
 PRODUCT_COLUMNS = [c.name for c in products.columns]
 
 

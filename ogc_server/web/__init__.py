@@ -12,6 +12,8 @@ from ogc_server.services import Services
 PROTOCOLS = (
     ("opensearch", "ogc_server.web.opensearch"),
     ("stac", "ogc_server.web.stac"),
+    ("download", "ogc_server.web.download"),
+    ("dseo", "ogc_server.web.dseo"),
 )
 
 

@@ -66,7 +66,7 @@ def test_health_reports_catalogue_and_storage(app_url: str, settings: Settings) 
     assert status == 200, doc
     assert doc["status"] == "ok"
     assert doc["catalogue"]["products"] == 6
-    assert doc["catalogue"]["schema_revision"] == "0001"
+    assert doc["catalogue"]["schema_revision"] == "0002"
     assert doc["storage"]["ok"] is True and doc["storage"]["free_bytes"] > 0
     assert headers["Cache-Control"] == "no-store"
 

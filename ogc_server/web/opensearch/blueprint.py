@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, json, request
 
 from ogc_server.archive.extents import collection_extents
+from ogc_server.download import metalink
 from ogc_server.errors import InvalidQuery, NotFound, OgcServerError
 from ogc_server.metadata import find_collection
 from ogc_server.services import Services
@@ -81,8 +82,8 @@ def search() -> Response:
     if parsed.parent:
         find_collection(settings, parsed.parent)
     if _is_collection_search(parsed, fmt, settings):
-        if fmt in ("sru", "om"):
-            raise InvalidQuery("SRU and O&M responses are for product searches: add "
+        if fmt in ("sru", "om", "metalink"):
+            raise InvalidQuery("SRU, O&M and metalink responses are for product searches: add "
                                "parentIdentifier", locator="httpAccept")
         stats = svc.store.collection_stats()
         hits, total = collections.search(parsed, settings.collection_list, stats,
@@ -118,6 +119,11 @@ def _encode(page: Page, fmt: str) -> Response:
         return _respond(sru.search_retrieve_response(page), sru.MEDIA_TYPE)
     if fmt == "om":
         return _respond(sru.record(page), "application/gml+xml")
+    if fmt == "metalink":  # the page's products as one download basket
+        from ogc_server.web.download.blueprint import metalink_files
+
+        files = metalink_files(services(), page.products)
+        return _respond(metalink.metalink(files), metalink.MEDIA_TYPE)
     return _respond(atom.feed(page), atom.MEDIA_TYPE)
 
 

@@ -35,6 +35,7 @@ _FORMAT_NAMES = {
     "json": "geojson",
     "application/sru+xml": "sru", "sru": "sru",
     "application/gml+xml": "om",
+    "application/metalink4+xml": "metalink",
 }
 TIME_RELATIONS = ("intersects", "during", "contains", "equals", "disjoint")
 SPATIAL_RELATIONS = ("intersects", "within", "contains", "disjoint")
