@@ -224,7 +224,8 @@ def _snap(source: CoverageSource, region: tuple[float, float, float, float]
 
 def _regrid(source: CoverageSource, crs: CRS, region: tuple[float, float, float, float]
             ) -> tuple[Affine, int, int]:
-    """A north-up grid over ``region`` in ``crs`` at the resolution GDAL would choose."""
+    """A north-up grid over exactly ``region`` in ``crs``, at about the resolution GDAL would
+    choose for the whole coverage."""
     try:
         full, _, _ = calculate_default_transform(source.crs, crs, source.width, source.height,
                                                  *source.bounds)
@@ -234,7 +235,10 @@ def _regrid(source: CoverageSource, crs: CRS, region: tuple[float, float, float,
     res_x, res_y = abs(full.a), abs(full.e)
     width = max(1, math.ceil((region[2] - region[0]) / res_x - 1e-6))
     height = max(1, math.ceil((region[3] - region[1]) / res_y - 1e-6))
-    return Affine(res_x, 0, region[0], 0, -res_y, region[3]), width, height
+    # the pixels span the region exactly (their size a hair below the native resolution)
+    size_x = (region[2] - region[0]) / width or res_x
+    size_y = (region[3] - region[1]) / height or res_y
+    return Affine(size_x, 0, region[0], 0, -size_y, region[3]), width, height
 
 
 def _scale(transform: Affine, width: int, height: int, scaling: Scaling
