@@ -211,14 +211,14 @@ def _snap(source: CoverageSource, region: tuple[float, float, float, float]
           ) -> tuple[Affine, int, int]:
     """The native pixels covering ``region`` (outward), at least one pixel."""
     inverse = ~source.transform
-    cols, rows = zip(*(inverse * (x, y) for x in (region[0], region[2])
+    cols, rows = zip(*(inverse @ (x, y) for x in (region[0], region[2])
                        for y in (region[1], region[3])), strict=True)
     eps = 1e-6
     col0 = max(0, min(source.width - 1, math.floor(min(cols) + eps)))
     row0 = max(0, min(source.height - 1, math.floor(min(rows) + eps)))
     col1 = min(source.width, max(col0 + 1, math.ceil(max(cols) - eps)))
     row1 = min(source.height, max(row0 + 1, math.ceil(max(rows) - eps)))
-    transform = source.transform * Affine.translation(col0, row0)
+    transform = source.transform @ Affine.translation(col0, row0)
     return transform, col1 - col0, row1 - row0
 
 
@@ -259,7 +259,7 @@ def _scale(transform: Affine, width: int, height: int, scaling: Scaling
     new_h = sizes.get("y") or max(1, round(height * factors["y"]))
     if (new_w, new_h) == (width, height):
         return transform, width, height
-    scaled = transform * Affine.scale(width / new_w, height / new_h)
+    scaled = transform @ Affine.scale(width / new_w, height / new_h)
     return scaled, new_w, new_h
 
 

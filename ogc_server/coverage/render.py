@@ -36,8 +36,8 @@ def read(plan: Plan, gdal_env: dict | None = None) -> np.ndarray:
         for index, band in enumerate(plan.bands):
             with rasterio.open(band.path) as src:
                 if plan.native:
-                    left, top = plan.transform * (0, 0)
-                    right, bottom = plan.transform * (plan.width, plan.height)
+                    left, top = plan.transform @ (0, 0)
+                    right, bottom = plan.transform @ (plan.width, plan.height)
                     window = from_bounds(left, bottom, right, top, src.transform)
                     out[index] = src.read(1, window=window, out_shape=(plan.height, plan.width),
                                           resampling=plan.resampling, boundless=False)

@@ -147,7 +147,7 @@ def _description(root: etree._Element, source: CoverageSource) -> None:
     _el(limits, GML, "low", "0 0")
     _el(limits, GML, "high", f"{source.width - 1} {source.height - 1}")
     _el(grid, GML, "axisLabels", f"{first} {second}")
-    origin_x, origin_y = source.transform * (0.5, 0.5)  # centre of the first pixel
+    origin_x, origin_y = source.transform @ (0.5, 0.5)  # centre of the first pixel
     point = _el(_el(grid, GML, "origin"), GML, "Point", srsName=uri,
                 **{f"{{{GML}}}id": f"P_{ident}"})
     _el(point, GML, "pos", _ordered(crs, origin_x, origin_y))
