@@ -230,3 +230,20 @@ def test_offline_product_is_reloaded_and_answers_503(settings: Settings,
         assert described.status_code == 404 and b"offline" in described.data
     finally:
         services.engine.dispose()
+
+
+def test_small_picture_of_a_grd_scene_reads_decimated(demo_services: Services,
+                                                      grd: Product) -> None:
+    """Measurements without overviews are decimated before warping a much coarser output;
+    the picture matches the full-resolution warp."""
+    from ogc_server.coverage import render
+
+    source = open_source(demo_services.storage.product_dir(grd.storage_path), grd)
+    small = plan(source, CoverageRequest(scaling=Scaling(factor=0.1), bands=("VV",)), Limits())
+    assert render._decimation(small) >= 4
+    full = plan(source, CoverageRequest(bands=("VV",)), Limits())
+    assert render._decimation(full) == 1
+    picture = render.read(small)[0].astype(float)
+    reference = render.read(full)[0].astype(float)
+    assert picture.shape == (small.height, small.width)
+    assert picture.mean() == pytest.approx(reference.mean(), rel=0.25)
