@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
+from lxml import etree
 
 from ogc_server.archive.model import OnlineState, Product
 from ogc_server.archive.orders import OrderStore
@@ -149,8 +150,8 @@ def _check_version(version: str | None) -> None:
         raise OwsError("InvalidParameterValue", f"version {version!r} is not 2.0.1", "version")
 
 
-def _xml(root: object, status: int = 200) -> Response:
-    return Response(documents.to_bytes(root), status=status,  # type: ignore[arg-type]
+def _xml(root: etree._Element, status: int = 200) -> Response:
+    return Response(documents.to_bytes(root), status=status,
                     content_type="application/xml; charset=utf-8")
 
 
