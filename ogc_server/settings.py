@@ -79,6 +79,14 @@ class ContactSettings(_Model):
     url: str | None = None
 
 
+class WcsSettings(_Model):
+    """Limits of one coverage output (WCS GetCoverage): larger requests are refused unread."""
+
+    max_side: int = Field(8192, ge=16, le=65536)
+    max_pixels: int = Field(8192 * 8192, ge=256)
+    max_bytes: int = Field(256 * 1024 * 1024, ge=65536)
+
+
 class CollectionSettings(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{3,128}$")
     title: str
@@ -115,6 +123,7 @@ class Settings(_Model):
     gdal_env: dict[str, str | int | float | bool] = {}
     regions: RegionSettings = RegionSettings()
     contact: ContactSettings = ContactSettings()
+    wcs: WcsSettings = WcsSettings()
     collections: list[CollectionSettings] = Field(min_length=1)
 
     @field_validator("public_url")

@@ -15,6 +15,7 @@ PROTOCOLS = (
     ("download", "ogc_server.web.download"),
     ("dseo", "ogc_server.web.dseo"),
     ("browse", "ogc_server.web.browse"),
+    ("wcs", "ogc_server.web.wcs"),
 )
 
 

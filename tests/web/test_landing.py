@@ -84,7 +84,11 @@ def test_health_fails_when_storage_is_gone(settings: Settings, tmp_path: Path) -
 
 
 def test_planned_mount_points_answer_a_problem(app_url: str) -> None:
-    status, headers, body = _get(app_url + "/wcs?service=WCS&request=GetCapabilities")
+    from ogc_server.compose import PLANNED
+
+    if not PLANNED:
+        pytest.skip("every mount point is served")
+    status, headers, body = _get(app_url + PLANNED[-1] + "?service=X&request=GetCapabilities")
     assert status == 501
     assert headers["Content-Type"] == "application/problem+json"
     assert json.loads(body)["status"] == 501
