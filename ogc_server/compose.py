@@ -33,7 +33,7 @@ HOSTS: dict[str, tuple[str, str]] = {
     "/ogcapi": ("ogcapi", "plugins.pygeoapi_.app:build_wsgi_app"),
 }
 #: Mount points whose services are not built yet: they answer 501 with a JSON problem.
-PLANNED = ("/wms", "/wmts", "/tiles", "/wcs", "/wfs")
+PLANNED = ("/wms", "/wmts", "/tiles", "/wcs")
 
 
 def build_application(settings: Settings, services: Services | None = None) -> WSGIApp:

@@ -14,6 +14,7 @@ PROTOCOLS = (
     ("stac", "ogc_server.web.stac"),
     ("download", "ogc_server.web.download"),
     ("dseo", "ogc_server.web.dseo"),
+    ("wfs", "ogc_server.web.wfs"),
 )
 
 
