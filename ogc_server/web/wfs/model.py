@@ -128,12 +128,13 @@ def namespace(public_url: str) -> str:
 
 def resolve_type_names(text: str, types: dict[str, FeatureType],
                        locator: str = "typeNames") -> list[FeatureType]:
-    """The feature types a ``typeNames`` value names (prefixed or not, comma-separated).
+    """The feature types a ``typeNames`` value names (prefixed or not; comma-separated in
+    KVP, space-separated in XML).
 
     Joins (several names in one parenthesised tuple) are not offered; parentheses around
     single names are accepted.
     """
-    names = [n.strip().strip("()").strip() for n in text.split(",")]
+    names = [n.strip("()") for n in re.split(r"[,\s]+", text.strip())]
     if not any(names):
         raise WfsError("MissingParameterValue", "typeNames is empty", locator)
     out: list[FeatureType] = []

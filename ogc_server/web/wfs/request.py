@@ -44,6 +44,7 @@ MAX_FILTER_ELEMENTS = 500
 MAX_FILTER_BYTES = 256 * 1024
 MAX_IDS = 1000
 _FIELD_COLUMNS = {f.name: f.column for f in FIELDS}
+_NUMERIC = {f.column: f.xsd for f in FIELDS if f.xsd in ("long", "double")}
 
 
 @dataclass(slots=True)
@@ -154,8 +155,7 @@ def _base(chosen: list[FeatureType], output: str | None, srs_name: str | None,
           result_type: str | None, count: str | None, start: str | None) -> GetFeature:
     encoding = "gml"
     if output:
-        encoding = OUTPUT_FORMATS.get(output.strip()) or OUTPUT_FORMATS.get(
-            output.strip().replace(" ", "").replace(";", "; "), "")
+        encoding = _output_format(output)
         if not encoding:
             raise WfsError("InvalidParameterValue", f"outputFormat {output!r} is not offered",
                            "outputFormat")
@@ -169,6 +169,21 @@ def _base(chosen: list[FeatureType], output: str | None, srs_name: str | None,
                          limit=0 if kind == "hits" else limit, offset=offset)
     return GetFeature(chosen, query, encoding, lat_first, (srs_name or CRS_URN).strip(),
                       hits=kind == "hits")
+
+
+def _output_format(output: str) -> str:
+    """The encoding an outputFormat asks for ('' if none); a ``+`` left unescaped in a URL
+    arrives as a space (``application/geo json``) and is read as meant."""
+    text = output.strip()
+    for candidate in (text, text.replace(" ", "+"), ";".join(
+            p.strip() for p in text.split(";")).replace(";", "; ")):
+        if candidate in OUTPUT_FORMATS:
+            return OUTPUT_FORMATS[candidate]
+    glued = text.replace(" +", "+").split(";")
+    if len(glued) == 2:
+        head, tail = glued[0].strip().replace(" ", "+"), glued[1].strip()
+        return OUTPUT_FORMATS.get(f"{head}; {tail}", "")
+    return ""
 
 
 def _integer(text: str | None, name: str, default: int, highest: int) -> int:
@@ -328,6 +343,11 @@ def _normalise(root: etree._Element) -> None:
         name = (ref.text or "").strip()
         local = name.rpartition(":")[2].lstrip("/")
         ref.text = GEOMETRY if local == GEOMETRY else _column(name, "FILTER")
+        parent = ref.getparent()
+        if ref.text in _NUMERIC and parent is not None:
+            # literals come untyped from most clients: read them as the property's numbers
+            for literal in parent.iter(f"{{{FES}}}Literal"):
+                literal.set("type", f"xs:{_NUMERIC[ref.text]}")
     for op in root.iter():
         if not isinstance(op.tag, str) or etree.QName(op).localname not in _SPATIAL_OPS:
             continue
