@@ -71,12 +71,12 @@ def kvp_get_feature(args: Mapping[str, str], types: dict[str, FeatureType],
     if stored is not None:
         return _stored_query(stored, args.get("ID"), types, args)
     names = args.get("TYPENAMES", args.get("TYPENAME"))
-    resource_ids = args.get("RESOURCEID")
+    resource_ids = args.get("RESOURCEID", args.get("FEATUREID"))  # (the WFS 1.1 name)
     if names is None and resource_ids is None:
         raise WfsError("MissingParameterValue", "typeNames is required", "typeNames")
     chosen = (resolve_type_names(names, types) if names is not None
               else list(types.values()))
-    given = [k for k in ("BBOX", "FILTER", "RESOURCEID") if args.get(k)]
+    given = [k for k in ("BBOX", "FILTER", "RESOURCEID", "FEATUREID") if args.get(k)]
     if len(given) > 1:
         raise WfsError("InvalidParameterValue",
                        f"{' and '.join(given)} cannot be given together", given[1])
