@@ -69,3 +69,18 @@ def test_ogr_lists_the_layers_and_reads_features(server_url: str,
               if line.strip().startswith("cloudCover (Real)")]
     assert clouds and all(c < 50 for c in clouds)
     assert "POLYGON" in features
+
+
+@needs_ogr
+def test_ogr_reads_the_footprints_through_ogc_api_features(server_url: str,
+                                                           demo_services: Services) -> None:
+    listing = _ogrinfo(f"OAPIF:{server_url}/ogcapi")
+    assert "S2_MSI_L1C-footprints" in listing
+    expected = _total(demo_services, collections=["EOP:CODE-DE:S2_MSI_L1C"])
+    features = _ogrinfo("-q", f"OAPIF:{server_url}/ogcapi", "S2_MSI_L1C-footprints")
+    assert features.count("OGRFeature(S2_MSI_L1C-footprints)") == expected
+    assert "POLYGON" in features and "cloudCover" in features
+    boxed = _ogrinfo("-q", "-spat", "-180", "-60", "20", "80", f"OAPIF:{server_url}/ogcapi",
+                     "S2_MSI_L1C-footprints")
+    assert boxed.count("OGRFeature(") == _total(
+        demo_services, collections=["EOP:CODE-DE:S2_MSI_L1C"], geometry=box(-180, -60, 20, 80))
