@@ -205,7 +205,8 @@ def _get_feature(context: _Context, args: Mapping[str, str],
     try:
         result = context.services.store.query(get.query)
     except InvalidQuery as exc:
-        raise WfsError("InvalidParameterValue", exc.user_msg, exc.locator) from exc
+        locator = "FILTER" if exc.locator == "filter" else exc.locator
+        raise WfsError("InvalidParameterValue", exc.user_msg, locator) from exc
     members = [(context.by_collection[p.collection], p) for p in result.products
                if p.collection in context.by_collection]
     writer = GmlWriter(context.ns, f"{context.url}?SERVICE=WFS&VERSION=2.0.0"

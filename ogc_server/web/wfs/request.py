@@ -8,16 +8,18 @@ hands to the store like every other interface does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 from pygeofilter.parsers.fes import parse as parse_fes
+from pygeofilter.parsers.fes.util import NodeParsingError
 from shapely.geometry.base import BaseGeometry
 
 from ogc_server.archive.filters import compile_filter
-from ogc_server.archive.properties import resolve_name
+from ogc_server.archive.properties import DATETIME_PROPERTIES, resolve_name
 from ogc_server.archive.query import MAX_LIMIT, ProductQuery, bbox_geometry
 from ogc_server.errors import InvalidQuery
 from ogc_server.ingest.xmlsafe import XMLError, parse_xml
@@ -319,11 +321,15 @@ def _apply_filter(query: ProductQuery, root: etree._Element, dialect: str) -> No
     _normalise(root)
     try:
         node = parse_fes(root)
-    except WfsError:
-        raise
-    except Exception as exc:  # the FES reader raises many kinds on what it cannot read
-        raise WfsError("InvalidParameterValue", f"the filter cannot be read: {exc}",
+    except NodeParsingError as exc:
+        tag = str(exc).rpartition("}")[2] or "?"
+        raise WfsError("InvalidParameterValue",
+                       f"the filter uses fes:{tag}, which this service does not read",
                        "FILTER") from exc
+    except Exception as exc:  # the FES reader raises many kinds on what it cannot read
+        raise WfsError("InvalidParameterValue",
+                       "the filter is not a complete FES 2.0 filter (an operand, attribute "
+                       "or value is missing or malformed)", "FILTER") from exc
     try:
         compile_filter(node, dialect)
     except InvalidQuery as exc:
@@ -331,6 +337,9 @@ def _apply_filter(query: ProductQuery, root: etree._Element, dialect: str) -> No
     query.filter = node
 
 
+_TEMPORAL_OPS = {"After", "Before", "Begins", "BegunBy", "TContains", "During", "TEquals",
+                 "TOverlaps", "Meets", "OverlappedBy", "MetBy", "Ends", "EndedBy",
+                 "AnyInteracts"}
 _SPATIAL_OPS = {"BBOX", "Intersects", "Within", "Contains", "Disjoint", "Equals", "Touches",
                 "Overlaps", "Crosses", "DWithin", "Beyond"}
 
@@ -347,9 +356,16 @@ def _normalise(root: etree._Element) -> None:
         if ref.text in _NUMERIC and parent is not None:
             # literals come untyped from most clients: read them as the property's numbers
             for literal in parent.iter(f"{{{FES}}}Literal"):
-                literal.set("type", f"xs:{_NUMERIC[ref.text]}")
+                _type_literal(literal, _NUMERIC[ref.text])
     for op in root.iter():
-        if not isinstance(op.tag, str) or etree.QName(op).localname not in _SPATIAL_OPS:
+        if not isinstance(op.tag, str):
+            continue
+        if etree.QName(op).localname in _TEMPORAL_OPS:
+            ref = op.find(f"{{{FES}}}ValueReference")
+            if ref is not None and ref.text not in DATETIME_PROPERTIES:
+                raise WfsError("InvalidParameterValue",
+                               f"temporal operators apply to times, not {ref.text!r}", "FILTER")
+        if etree.QName(op).localname not in _SPATIAL_OPS:
             continue
         if op.find(f"{{{FES}}}ValueReference") is None:
             ref = etree.Element(f"{{{FES}}}ValueReference")
@@ -358,6 +374,28 @@ def _normalise(root: etree._Element) -> None:
         for geometry in op:
             if isinstance(geometry.tag, str) and geometry.tag.startswith(f"{{{GML}}}"):
                 _axis_order(geometry)
+
+
+def _type_literal(literal: etree._Element, xsd: str) -> None:
+    """Type an untyped literal compared with a number; a whole number must fit 64 bits."""
+    if literal.get("type"):
+        return
+    text = (literal.text or "").strip()
+    try:
+        value = int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            return  # not a number: the compiler names the property and the value
+        if not math.isfinite(number):
+            raise WfsError("InvalidParameterValue", f"{text} is not a finite number",
+                           "FILTER") from None
+        literal.set("type", "xs:double")
+        return
+    if not -(2**63) <= value < 2**63:
+        raise WfsError("InvalidParameterValue", f"the number {text} is out of range", "FILTER")
+    literal.set("type", f"xs:{xsd}")
 
 
 def _axis_order(geometry: etree._Element) -> None:
