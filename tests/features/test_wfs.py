@@ -47,6 +47,13 @@ def test_capabilities_are_valid_and_list_every_collection(client: FlaskClient,
     paging = root.xpath("//ows:Constraint[@name='ImplementsResultPaging']/ows:DefaultValue",
                         namespaces=NS)
     assert paging[0].text == "TRUE"
+    dls = "http://inspire.ec.europa.eu/schemas/inspire_dls/1.0"
+    common = "http://inspire.ec.europa.eu/schemas/common/1.0"
+    identifiers = root.findall(f".//{{{dls}}}SpatialDataSetIdentifier")
+    assert sorted(f"{i.findtext(f'{{{common}}}Namespace')}:{i.findtext(f'{{{common}}}Code')}"
+                  for i in identifiers) == sorted(
+        c.identifier for c in demo_services.settings.collection_list)
+    assert root.findtext(f".//{{{common}}}SpatialDataServiceType") == "download"
 
 
 def test_features_are_valid_against_wfs_and_the_feature_type_schema(

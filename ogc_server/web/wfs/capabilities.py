@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from lxml import etree
 
 from ogc_server.settings import Settings
+from ogc_server.web.wfs import inspire
 from ogc_server.web.wfs.model import (
     CRS_URN,
     FES,
@@ -101,7 +102,8 @@ def capabilities(settings: Settings, url: str, ns: str, types: Mapping[str, Feat
     root = etree.Element(f"{{{WFS}}}WFS_Capabilities", version="2.0.0", nsmap={
         "wfs": WFS, "ows": OWS, "fes": FES, "gml": GML, "xlink": XLINK, "xsi": XSI,
         PREFIX: ns})
-    root.set(f"{{{XSI}}}schemaLocation", f"{WFS} {WFS_SCHEMA}")
+    root.set(f"{{{XSI}}}schemaLocation",
+             f"{WFS} {WFS_SCHEMA} {inspire.DLS} {inspire.DLS_SCHEMA}")
     _service(root, settings)
     metadata = _e(root, "ows:OperationsMetadata")
     for name in OPERATIONS:
@@ -125,6 +127,8 @@ def capabilities(settings: Settings, url: str, ns: str, types: Mapping[str, Feat
     _domain(metadata, "ows:Constraint", "QueryExpressions",
             ["wfs:Query", "wfs:StoredQuery"])
     _domain(metadata, "ows:Constraint", "ResolveLocalScope", default="0")
+    _e(metadata, "ows:ExtendedCapabilities").append(
+        inspire.extended_capabilities(settings, url, types, metadata_urls))
     type_list = _e(root, "wfs:FeatureTypeList")
     for feature_type in types.values():
         _feature_type(type_list, feature_type, boxes.get(feature_type.collection.identifier),
