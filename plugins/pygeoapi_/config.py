@@ -143,8 +143,9 @@ def build_config(settings: Settings, catalogue: Any,
         "metadata": {
             "identification": {
                 "title": settings.title,
-                "description": (f"OGC API - Records of {settings.title}: one catalogue of "
-                                "product records per archive collection"),
+                "description": (f"OGC API - Records and Features of {settings.title}: one "
+                                "catalogue of product records and one feature collection of "
+                                "product footprints per archive collection"),
                 "keywords": ["Copernicus", "Sentinel", "earth observation", "catalogue"],
                 "keywords_type": "theme",
                 "terms_of_service": LICENSE["url"],
