@@ -19,7 +19,7 @@ from ogc_server.archive.model import Product
 from ogc_server.errors import ProductNotFound
 from plugins.pygeoapi_ import queryables
 from plugins.pygeoapi_.config import FOOTPRINTS
-from plugins.pygeoapi_.records import ArchiveRecordsProvider, _json_value
+from plugins.pygeoapi_.records import ArchiveRecordsProvider, json_value
 
 #: Properties a footprint's ``properties`` may hold (the ``properties`` parameter chooses).
 FEATURE_PROPERTIES = tuple(q.name for q in queryables.QUERYABLES if q.name != "id")
@@ -49,7 +49,7 @@ class ArchiveFeaturesProvider(ArchiveRecordsProvider):
 
     def _encode(self, product: Product) -> dict[str, Any]:
         base = self.catalogue.base_url
-        properties = {q.name: _json_value(getattr(product, q.column))
+        properties = {q.name: json_value(getattr(product, q.column))
                       for q in queryables.QUERYABLES if q.name != "id"}
         links = [
             {"rel": "self", "type": "application/geo+json", "title": "This feature",

@@ -148,7 +148,7 @@ class Catalogue:
         }
         for q in queryables.QUERYABLES:
             if q.name != "id":
-                props[q.name] = _json_value(getattr(product, q.column))
+                props[q.name] = json_value(getattr(product, q.column))
         props["checksum"] = product.checksum
         return {k: v for k, v in props.items() if v not in (None, [], "")}
 
@@ -323,7 +323,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
     if isinstance(value, Enum):

@@ -95,7 +95,7 @@ def kvp_get_feature(args: Mapping[str, str], types: dict[str, FeatureType],
         text = args["FILTER"].strip()
         if text.startswith("(") and text.endswith(")"):
             text = text[1:-1]
-        _apply_filter(request.query, _parse(text.encode(), "FILTER"), dialect)
+        _apply_filter(request.query, _parse(text.encode(), "FILTER"), types, dialect)
     if resource_ids:
         request.query.identifiers = _identifiers(resource_ids.split(","), types)
     if args.get("SORTBY"):
@@ -128,7 +128,7 @@ def xml_get_feature(root: etree._Element, types: dict[str, FeatureType],
         if not isinstance(child.tag, str):
             continue
         if child.tag == f"{{{FES}}}Filter":
-            _apply_filter(request.query, child, dialect)
+            _apply_filter(request.query, child, types, dialect)
         elif child.tag == f"{{{FES}}}SortBy":
             keys = []
             for prop in child.iter(f"{{{FES}}}SortProperty"):
@@ -300,7 +300,8 @@ def _parse(body: bytes, locator: str) -> etree._Element:
                        locator) from exc
 
 
-def _apply_filter(query: ProductQuery, root: etree._Element, dialect: str) -> None:
+def _apply_filter(query: ProductQuery, root: etree._Element, types: dict[str, FeatureType],
+                  dialect: str) -> None:
     """Put the FES 2.0 filter ``root`` into ``query``: resource ids or a pygeofilter AST."""
     if root.tag != f"{{{FES}}}Filter":
         raise WfsError("OperationParsingFailed", "the filter must be a fes:Filter (FES 2.0)",
@@ -315,8 +316,7 @@ def _apply_filter(query: ProductQuery, root: etree._Element, dialect: str) -> No
         if len(rids) != len(children):
             raise WfsError("InvalidParameterValue",
                            "fes:ResourceId cannot be mixed with other operators", "FILTER")
-        query.identifiers = _identifiers([c.get("rid", "") for c in rids], {})
-        query.identifiers = [i.partition(".")[2] or i for i in query.identifiers]
+        query.identifiers = _identifiers([c.get("rid", "") for c in rids], types)
         return
     _normalise(root)
     try:
