@@ -83,3 +83,19 @@ def test_filters_the_catalogue_answers(client: FlaskClient, body: str) -> None:
 def test_filters_refused_with_a_reason(client: FlaskClient, body: str) -> None:
     status, code, locator = exception(client.get(URL + quote(fes(body))))
     assert (status, code, locator) == (400, "InvalidParameterValue", "FILTER")
+
+
+def test_and_or_take_more_than_two_operands(client: FlaskClient) -> None:
+    a = _cmp("PropertyIsGreaterThan", "cloudCover", "5")
+    b = _cmp("PropertyIsLessThan", "cloudCover", "95")
+    c = _cmp("PropertyIsEqualTo", "platform", "Sentinel-2")
+    d = _cmp("PropertyIsEqualTo", "platform", "Sentinel-1")
+
+    def ids(body: str) -> list[str]:
+        doc = client.get(URL + quote(fes(body))).get_json(force=True)
+        return [f["id"] for f in doc["features"]]
+
+    flat = ids(f"<fes:And>{a}{b}{c}</fes:And>")
+    assert flat and flat == ids(f"<fes:And><fes:And>{a}{b}</fes:And>{c}</fes:And>")
+    assert ids(f"<fes:Or>{c}{d}{a}</fes:Or>") == ids(
+        f"<fes:Or><fes:Or>{c}{d}</fes:Or>{a}</fes:Or>")

@@ -345,9 +345,13 @@ _SPATIAL_OPS = {"BBOX", "Intersects", "Within", "Contains", "Disjoint", "Equals"
 
 
 def _normalise(root: etree._Element) -> None:
-    """Make the filter say what the reader expects: property names as the catalogue's, the
-    geometry named in every spatial operator, and GML coordinates with an explicit axis order
-    (the reader does not turn envelopes given latitude first)."""
+    """Make the filter say what the reader expects: binary ``And``/``Or`` (FES allows more
+    operands), property names as the catalogue's, the geometry named in every spatial operator,
+    and GML coordinates with an explicit axis order (the reader does not turn envelopes given
+    latitude first)."""
+    for tag in ("And", "Or"):
+        for op in list(root.iter(f"{{{FES}}}{tag}")):
+            _binary(op)
     for ref in root.iter(f"{{{FES}}}ValueReference"):
         name = (ref.text or "").strip()
         local = name.rpartition(":")[2].lstrip("/")
@@ -374,6 +378,18 @@ def _normalise(root: etree._Element) -> None:
         for geometry in op:
             if isinstance(geometry.tag, str) and geometry.tag.startswith(f"{{{GML}}}"):
                 _axis_order(geometry)
+
+
+def _binary(op: etree._Element) -> None:
+    """Nest an ``And``/``Or`` of more than two operands as binary ones (same meaning)."""
+    operands = [c for c in op if isinstance(c.tag, str)]
+    while len(operands) > 2:
+        first, second = operands[0], operands[1]
+        pair = etree.Element(op.tag)
+        op.insert(op.index(first), pair)
+        pair.append(first)
+        pair.append(second)
+        operands = [pair, *operands[2:]]
 
 
 def _type_literal(literal: etree._Element, xsd: str) -> None:
