@@ -31,6 +31,7 @@ from ogc_server.web.wfs.model import (
     resolve_type_names,
 )
 from ogc_server.web.wfs.request import (
+    MAX_BODY,
     GetFeature,
     kvp_get_feature,
     parse_xml_request,
@@ -41,7 +42,6 @@ LOGGER = logging.getLogger(__name__)
 
 blueprint = Blueprint("wfs", __name__, url_prefix="/wfs")
 
-MAX_BODY = 1 << 20
 VERSIONS = ("2.0.0", "2.0.2")
 UNSUPPORTED = ("Transaction", "LockFeature", "GetFeatureWithLock", "GetPropertyValue",
                "CreateStoredQuery", "DropStoredQuery")
