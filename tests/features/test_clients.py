@@ -19,11 +19,12 @@ OGRINFO = shutil.which("ogrinfo")
 needs_ogr = pytest.mark.skipif(OGRINFO is None, reason="GDAL's ogrinfo is not installed")
 
 
-def _ogrinfo(*args: str) -> str:
+def _ogrinfo(*args: str, **config: str) -> str:
     assert OGRINFO is not None
     done = subprocess.run([OGRINFO, "-ro", *args], capture_output=True, text=True,
                           timeout=120, env={"GDAL_HTTP_TIMEOUT": "60", "CPL_DEBUG": "OFF",
-                                            "NO_PROXY": "*", "PATH": "/usr/bin:/bin"},
+                                            "NO_PROXY": "*", "PATH": "/usr/bin:/bin",
+                                            **config},
                           check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -69,6 +70,11 @@ def test_ogr_lists_the_layers_and_reads_features(server_url: str,
               if line.strip().startswith("cloudCover (Real)")]
     assert clouds and all(c < 50 for c in clouds)
     assert "POLYGON" in features
+    paged = _ogrinfo("-q", f"WFS:{server_url}/wfs?SERVICE=WFS&VERSION=2.0.0",
+                     "codede:S2_MSI_L1C", OGR_WFS_PAGING_ALLOWED="ON", OGR_WFS_PAGE_SIZE="3")
+    names = [line.split("=", 1)[1].strip() for line in paged.splitlines()
+             if line.strip().startswith("identifier (String)")]
+    assert len(names) == len(set(names)) == expected
 
 
 @needs_ogr
