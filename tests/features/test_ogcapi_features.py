@@ -86,3 +86,13 @@ def test_bbox_datetime_filter_and_properties(api: Client, demo_services: Service
     assert all(set(f["properties"]) <= {"cloudCover"} for f in doc["features"])
     bad = _json(api, ITEMS + "?properties=keywords", 400)
     assert bad["code"] == "InvalidParameterValue"
+
+
+def test_html_pages_render(api: Client) -> None:
+    for path in ("/collections/S2_MSI_L1C-footprints", ITEMS, ITEMS + "?limit=2"):
+        response = api.get(path + ("&" if "?" in path else "?") + "f=html")
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        assert response.content_type.startswith("text/html")
+    first = _json(api, ITEMS + "?limit=1")["features"][0]["id"]
+    assert api.get(f"{ITEMS}/{first}?f=html").status_code == 200
+
