@@ -218,3 +218,15 @@ def test_post_get_feature_equals_kvp(client: FlaskClient, demo_services: Service
     expected = _ids(demo_services, collections=S2, where={"cloud_cover": Range(10, None)},
                     sort=[("identifier", False)])
     assert member_ids(xml(response)) == expected
+    # paging links of an XML request are the same query in KVP
+    paged = client.post("/wfs", data=body.replace('count="100"', 'count="2"'),
+                        content_type="application/xml")
+    seen, root = [], xml(paged)
+    while True:
+        seen += member_ids(root)
+        following = root.get("next")
+        if not following:
+            break
+        parts = urlsplit(following)
+        root = xml(client.get(f"{parts.path}?{parts.query}"))
+    assert seen == expected

@@ -221,7 +221,7 @@ def _get_feature(context: _Context, args: Mapping[str, str],
         return _xml(writer.single(feature_type, product), GML_32)
     matched = result.total
     returned = 0 if get.hits else len(members)
-    next_url, previous_url = _paging(context, get, matched, returned, root is None)
+    next_url, previous_url = _paging(context, get, matched, returned)
     if get.output == "geojson":
         return _geojson(geojson_collection(members, matched=matched, returned=returned,
                                            next_url=next_url, previous_url=previous_url,
@@ -232,14 +232,14 @@ def _get_feature(context: _Context, args: Mapping[str, str],
     return _xml(body, GML_32)
 
 
-def _paging(context: _Context, get: GetFeature, matched: int | None, returned: int,
-            kvp: bool) -> tuple[str | None, str | None]:
-    """The next and previous pages as KVP requests (GET requests only)."""
-    if not kvp or get.hits:
+def _paging(context: _Context, get: GetFeature, matched: int | None,
+            returned: int) -> tuple[str | None, str | None]:
+    """The next and previous pages as KVP requests (an XML-encoded request's too)."""
+    if get.hits:
         return None, None
     query = get.query
-    args = [(k, v) for k, v in request.args.items(multi=True)
-            if k.upper() not in ("STARTINDEX", "COUNT", "MAXFEATURES")]
+    given = get.kvp if get.kvp is not None else request.args.items(multi=True)
+    args = [(k, v) for k, v in given if k.upper() not in ("STARTINDEX", "COUNT", "MAXFEATURES")]
 
     def page(start: int) -> str:
         return (f"{context.url}?"

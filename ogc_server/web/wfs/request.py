@@ -56,6 +56,8 @@ class GetFeature:
     """The GetFeatureById stored query: one feature, not a collection."""
     properties: list[str] = field(default_factory=list)
     """Attributes to return (empty: all)."""
+    kvp: list[tuple[str, str]] | None = None
+    """The same request as KVP, for the paging links of an XML-encoded request."""
 
 
 def kvp_get_feature(args: Mapping[str, str], types: dict[str, FeatureType],
@@ -116,10 +118,18 @@ def xml_get_feature(root: etree._Element, types: dict[str, FeatureType],
     request = _base(resolve_type_names(names, types), root.get("outputFormat"),
                     query.get("srsName"), root.get("resultType"), root.get("count"),
                     root.get("startIndex"))
+    kvp = [("SERVICE", "WFS"), ("VERSION", "2.0.0"), ("REQUEST", "GetFeature"),
+           ("TYPENAMES", ",".join(t.qualified for t in request.types))]
+    for key, value in (("SRSNAME", query.get("srsName")),
+                       ("OUTPUTFORMAT", root.get("outputFormat"))):
+        if value:
+            kvp.append((key, value))
+    request.kvp = kvp
     for child in query:
         if not isinstance(child.tag, str):
             continue
         if child.tag == f"{{{FES}}}Filter":
+            kvp.append(("FILTER", etree.tostring(child, encoding="unicode")))
             _apply_filter(request.query, child, types, dialect)
         elif child.tag == f"{{{FES}}}SortBy":
             keys = []
@@ -128,8 +138,11 @@ def xml_get_feature(root: etree._Element, types: dict[str, FeatureType],
                 order = prop.findtext(f"{{{FES}}}SortOrder", "ASC")
                 keys.append(f"{name} {order}")
             request.query.sort = parse_sortby(",".join(keys))
+            kvp.append(("SORTBY", ",".join(keys)))
         elif child.tag == f"{{{WFS}}}PropertyName":
             request.properties += _property_names([child.text or ""])
+    if request.properties:
+        kvp.append(("PROPERTYNAME", ",".join(request.properties)))
     return request
 
 
