@@ -70,6 +70,10 @@ def test_ogr_lists_the_layers_and_reads_features(server_url: str,
               if line.strip().startswith("cloudCover (Real)")]
     assert clouds and all(c < 50 for c in clouds)
     assert "POLYGON" in features
+    boxed = _ogrinfo("-q", "-spat", "-180", "-60", "20", "80",
+                     f"WFS:{server_url}/wfs?SERVICE=WFS&VERSION=2.0.0", "codede:S2_MSI_L1C")
+    assert boxed.count("OGRFeature(") == _total(
+        demo_services, collections=["EOP:CODE-DE:S2_MSI_L1C"], geometry=box(-180, -60, 20, 80))
     paged = _ogrinfo("-q", f"WFS:{server_url}/wfs?SERVICE=WFS&VERSION=2.0.0",
                      "codede:S2_MSI_L1C", OGR_WFS_PAGING_ALLOWED="ON", OGR_WFS_PAGE_SIZE="3")
     names = [line.split("=", 1)[1].strip() for line in paged.splitlines()
