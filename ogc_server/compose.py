@@ -37,7 +37,7 @@ HOSTS: dict[str, tuple[str, str]] = {
     "/tiles": ("tiles", "plugins.mapproxy_.app:build_wsgi_app"),
 }
 #: Mount points whose services are not built yet: they answer 501 with a JSON problem.
-PLANNED = ("/wfs",)
+PLANNED: tuple[str, ...] = ()
 
 
 def build_application(settings: Settings, services: Services | None = None) -> WSGIApp:

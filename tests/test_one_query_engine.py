@@ -1,5 +1,5 @@
-"""One query engine: the same logical query through OpenSearch, CSW, OGC API Records and STAC
-gives the same products and the same totals, on SQLite and on PostGIS."""
+"""One query engine: the same logical query through OpenSearch, CSW, OGC API Records and
+Features, STAC and WFS gives the same products and the same totals, on SQLite and on PostGIS."""
 
 from __future__ import annotations
 
@@ -86,6 +86,41 @@ def _csw(client: Client, collection, bbox, window) -> tuple[set[str], int]:
     return ids, int(results.get("numberOfRecordsMatched"))
 
 
+def _features(client: Client, collection, bbox, window) -> tuple[set[str], int]:
+    args = {"limit": 1000, "f": "json"}
+    if bbox:
+        args["bbox"] = ",".join(map(str, bbox))
+    if window:
+        args["datetime"] = f"{window[0]}/{window[1]}"
+    short = collection.rsplit(":", 1)[-1]
+    doc = json.loads(client.get(f"/ogcapi/collections/{short}-footprints/items?"
+                                + urlencode(args)).data)
+    return {f["id"] for f in doc["features"]}, doc["numberMatched"]
+
+
+def _wfs(client: Client, collection, bbox, window) -> tuple[set[str], int]:
+    terms = []
+    if bbox:
+        w, s, e, n = bbox
+        terms.append('<fes:BBOX><gml:Envelope srsName="urn:ogc:def:crs:EPSG::4326">'
+                     f"<gml:lowerCorner>{s} {w}</gml:lowerCorner>"
+                     f"<gml:upperCorner>{n} {e}</gml:upperCorner></gml:Envelope></fes:BBOX>")
+    if window:
+        for op, name, value in (("LessThanOrEqualTo", "startDate", window[1]),
+                                ("GreaterThanOrEqualTo", "endDate", window[0])):
+            terms.append(f"<fes:PropertyIs{op}><fes:ValueReference>{name}</fes:ValueReference>"
+                         f"<fes:Literal>{value}</fes:Literal></fes:PropertyIs{op}>")
+    args = {"SERVICE": "WFS", "VERSION": "2.0.0", "REQUEST": "GetFeature", "COUNT": 1000,
+            "TYPENAMES": "codede:" + collection.rsplit(":", 1)[-1],
+            "OUTPUTFORMAT": "application/geo+json"}
+    if terms:
+        body = "".join(terms) if len(terms) == 1 else f"<fes:And>{''.join(terms)}</fes:And>"
+        args["FILTER"] = ('<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0" '
+                          f'xmlns:gml="http://www.opengis.net/gml/3.2">{body}</fes:Filter>')
+    doc = json.loads(client.get("/wfs?" + urlencode(args)).data)
+    return {f["properties"]["identifier"] for f in doc["features"]}, doc["numberMatched"]
+
+
 @pytest.mark.parametrize(("collection", "bbox", "window"), QUESTIONS)
 def test_same_answer_through_every_door(client, collection, bbox, window) -> None:
     app, services = client
@@ -99,6 +134,6 @@ def test_same_answer_through_every_door(client, collection, bbox, window) -> Non
     truth = services.store.query(query)
     expected = {p.identifier for p in truth.products}
     assert truth.total == len(expected) > 0
-    for door in (_opensearch, _stac, _records, _csw):
+    for door in (_opensearch, _stac, _records, _features, _csw, _wfs):
         ids, total = door(app, collection, bbox, window)
         assert (ids, total) == (expected, truth.total), door.__name__

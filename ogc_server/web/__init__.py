@@ -16,6 +16,7 @@ PROTOCOLS = (
     ("dseo", "ogc_server.web.dseo"),
     ("browse", "ogc_server.web.browse"),
     ("wcs", "ogc_server.web.wcs"),
+    ("wfs", "ogc_server.web.wfs"),
 )
 
 

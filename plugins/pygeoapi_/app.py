@@ -1,4 +1,4 @@
-"""OGC API - Records at ``/ogcapi``: pygeoapi's handlers behind a WSGI adapter of our own.
+"""OGC API - Records and Features at ``/ogcapi``: pygeoapi's handlers behind a WSGI adapter.
 
 ``pygeoapi.flask_app`` reads its configuration when imported and keeps one ``API`` in module
 globals, which allows one application per process. This module never imports it: every call of
@@ -60,9 +60,11 @@ from plugins.pygeoapi_.config import (
     catalogue_extents,
     collection_ids,
     extents_block,
+    footprint_ids,
     openapi_document,
     resource_extents,
 )
+from plugins.pygeoapi_.features import FEATURE_PROPERTIES
 from plugins.pygeoapi_.records import RECORD_PROPERTIES, Catalogue, describe
 
 LOGGER = logging.getLogger(__name__)
@@ -199,6 +201,7 @@ class RecordsApp:
         self.settings = services.settings
         self.extents_ttl = extents_ttl
         self.ids = collection_ids(self.settings)
+        self.footprints = footprint_ids(self.settings)
         self.catalogue = Catalogue(services, self.ids)
         self._store = services.store
         self._extents: tuple[float, dict[str, Extent | None]] | None = None
@@ -326,7 +329,7 @@ class RecordsApp:
 
     def _queryables(self, request: Request, api_request: APIRequest, cid: str,
                     kind: str = "queryables") -> Answer:
-        if cid not in self.ids:
+        if cid not in self.ids and cid not in self.footprints:
             return self._error(api_request, HTTPStatus.NOT_FOUND, "NotFound",
                                f"no collection {cid!r}")
         url = f"{self.api.get_collections_url()}/{cid}"
@@ -375,7 +378,8 @@ class RecordsApp:
                 queryables.parse_datetime(args["datetime"])
             sortby = queryables.parse_sortby(args["sortby"]) if "sortby" in args else None
             if "properties" in args:
-                queryables.check_properties(args["properties"], RECORD_PROPERTIES)
+                queryables.check_properties(args["properties"], FEATURE_PROPERTIES
+                                            if cid in self.footprints else RECORD_PROPERTIES)
         except InvalidQuery as exc:
             return self._error(api_request, HTTPStatus.BAD_REQUEST, "InvalidParameterValue",
                                describe(exc))
@@ -400,15 +404,18 @@ class RecordsApp:
                                   template, data, api_request.locale)
 
     def _decorate(self, doc: dict[str, Any]) -> None:
-        """Record-collection members pygeoapi does not write."""
-        doc.update(self.catalogue.describe_collection(doc.get("id", "")))
+        """Record-collection members pygeoapi does not write (feature collections have
+        none)."""
+        if doc.get("id", "") not in self.footprints:
+            doc.update(self.catalogue.describe_collection(doc.get("id", "")))
 
     def _live_extents(self) -> dict[str, Extent | None]:
         with self._extents_lock:
             cached = self._extents
             if cached and time.monotonic() - cached[0] < self.extents_ttl:
                 return cached[1]
-            extents = resource_extents(self.ids, catalogue_extents(self._store))
+            extents = resource_extents({**self.ids, **self.footprints},
+                                       catalogue_extents(self._store))
             self._extents = (time.monotonic(), extents)
             return extents
 

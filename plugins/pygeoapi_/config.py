@@ -1,8 +1,9 @@
 """pygeoapi's configuration and OpenAPI document, generated from our settings.
 
 There is no second, hand-edited pygeoapi configuration: :func:`build_config` derives the
-server block, the service metadata and one record collection per archive collection (plus
-``products`` across all of them) from :class:`~ogc_server.settings.Settings`, and the
+server block, the service metadata, one record collection per archive collection (plus
+``products`` across all of them) and one feature collection of footprints per archive
+collection (``<id>-footprints``) from :class:`~ogc_server.settings.Settings`, and the
 collection extents from the catalogue.
 """
 
@@ -21,7 +22,10 @@ from ogc_server.links import Links
 from ogc_server.settings import Settings
 
 PROVIDER = "plugins.pygeoapi_.records.ArchiveRecordsProvider"
+FEATURE_PROVIDER = "plugins.pygeoapi_.features.ArchiveFeaturesProvider"
 ALL_PRODUCTS = "products"
+#: Suffix of the feature collection of a collection's footprints (``S2_MSI_L1C-footprints``).
+FOOTPRINTS = "-footprints"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -57,6 +61,12 @@ def collection_ids(settings: Settings) -> dict[str, Collection | None]:
         ids[name] = collection
     ids[ALL_PRODUCTS] = None
     return ids
+
+
+def footprint_ids(settings: Settings) -> dict[str, Collection]:
+    """pygeoapi feature collection id -> archive collection: ``<record id>-footprints``."""
+    return {f"{cid}{FOOTPRINTS}": c for cid, c in collection_ids(settings).items()
+            if c is not None}
 
 
 def base_url(settings: Settings) -> str:
@@ -133,8 +143,9 @@ def build_config(settings: Settings, catalogue: Any,
         "metadata": {
             "identification": {
                 "title": settings.title,
-                "description": (f"OGC API - Records of {settings.title}: one catalogue of "
-                                "product records per archive collection"),
+                "description": (f"OGC API - Records and Features of {settings.title}: one "
+                                "catalogue of product records and one feature collection of "
+                                "product footprints per archive collection"),
                 "keywords": ["Copernicus", "Sentinel", "earth observation", "catalogue"],
                 "keywords_type": "theme",
                 "terms_of_service": LICENSE["url"],
@@ -147,8 +158,10 @@ def build_config(settings: Settings, catalogue: Any,
                         "url": contact.url or settings.public_url},
         },
         "resources": {
-            cid: _resource(settings, cid, collection, catalogue, extents.get(cid))
-            for cid, collection in collection_ids(settings).items()
+            **{cid: _resource(settings, cid, collection, catalogue, extents.get(cid))
+               for cid, collection in collection_ids(settings).items()},
+            **{fid: _footprints(fid, collection, catalogue, extents.get(fid))
+               for fid, collection in footprint_ids(settings).items()},
         },
     }
 
@@ -183,6 +196,30 @@ def _resource(settings: Settings, cid: str, collection: Collection | None, catal
         "links": collection_links(settings, cid, collection),
         "extents": extents_block(extent),
         "providers": [provider],
+    }
+
+
+def _footprints(fid: str, collection: Collection, catalogue: Any,
+                extent: Extent | None) -> dict[str, Any]:
+    """The feature collection of a collection's product footprints (OGC API Features)."""
+    return {
+        "type": "collection",
+        "title": f"{collection.title}: footprints",
+        "description": (f"Footprints of the products of {collection.identifier}, with the "
+                        "catalogue's properties, as GeoJSON features."),
+        "keywords": [*_keywords(collection), "footprints"],
+        "links": [],
+        "extents": extents_block(extent),
+        "providers": [{
+            "type": "feature",
+            "name": FEATURE_PROVIDER,
+            "data": catalogue,
+            "collection": collection.identifier,
+            "id_field": "id",
+            "time_field": "startDate",
+            "title_field": "id",
+            "include_extra_query_parameters": True,
+        }],
     }
 
 

@@ -148,7 +148,7 @@ class Catalogue:
         }
         for q in queryables.QUERYABLES:
             if q.name != "id":
-                props[q.name] = _json_value(getattr(product, q.column))
+                props[q.name] = json_value(getattr(product, q.column))
         props["checksum"] = product.checksum
         return {k: v for k, v in props.items() if v not in (None, [], "")}
 
@@ -225,8 +225,8 @@ class ArchiveRecordsProvider(BaseProvider):
         except sa.exc.SQLAlchemyError as exc:
             LOGGER.error("record search failed: %s", exc, exc_info=exc)
             raise ProviderConnectionError() from exc
-        features = [self._shape(self.catalogue.record(p, self_cid=self.cid), select_properties,
-                                skip_geometry) for p in found]
+        features = [self._shape(self._encode(p), select_properties, skip_geometry)
+                    for p in found]
         return {"type": "FeatureCollection", "features": features, "numberMatched": total,
                 "numberReturned": len(features)}
 
@@ -245,6 +245,10 @@ class ArchiveRecordsProvider(BaseProvider):
         return self.catalogue.record(product, collection_link=self.collection is None)
 
     # Pieces -----------------------------------------------------------------------------------
+
+    def _encode(self, product: Product) -> dict[str, Any]:
+        """``product`` as an item of a listing (a record here; a subclass may choose)."""
+        return self.catalogue.record(product, self_cid=self.cid)
 
     def _product_query(self, offset: int, limit: int, bbox: Sequence[float] | None,
                        datetime_: str | None, properties: Iterable[tuple[str, str]],
@@ -319,7 +323,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
     if isinstance(value, Enum):

@@ -62,7 +62,9 @@ def test_collections_one_per_archive_collection(demo_api: Api, demo_settings: Se
     doc = demo_api.json("/collections")
     by_id = {c["id"]: c for c in doc["collections"]}
     expected = {c.short_name for c in demo_settings.collection_list} | {"products"}
-    assert set(by_id) == expected
+    footprints = {f"{c.short_name}-footprints" for c in demo_settings.collection_list}
+    assert set(by_id) == expected | footprints
+    assert {by_id[f]["itemType"] for f in footprints} == {"feature"}
     s2 = by_id["S2_MSI_L1C"]
     assert s2["itemType"] == "record" and s2["type"] == "Collection"
     assert s2["properties"]["parentIdentifier"] == S2
