@@ -1,7 +1,8 @@
 """MapProxy's configuration, generated from the platform's one declaration.
 
 The fixed part (services, grids, image options) is the template ``mapfiles/mapproxy.yaml``;
-this module adds what ``config/ogc-server.yml`` declares: service metadata and contact, the
+this module adds what ``config/ogc-server.yml`` declares: service metadata and contact (with
+the INSPIRE view-service metadata, :mod:`plugins.mapproxy_.inspire`), the
 CRSs and the size limit, and per collection one layer of footprint outlines and, where the
 collection's products get browse images, one map layer, each with its ``ogc_archive`` source and
 a tile cache for WMTS and TMS. Styles other than the browse's (false colour, NDVI, the VV/VH
@@ -32,6 +33,7 @@ from ogc_server.errors import ConfigError
 from ogc_server.ingest.browse import has_browse
 from ogc_server.settings import Settings
 from ogc_server.view.styles import styles_for
+from plugins.mapproxy_.inspire import inspire_md
 
 #: The template in the source tree (used when the deployment has no ``mapfiles/`` of its own).
 TEMPLATE = Path(__file__).resolve().parents[2] / "mapfiles" / "mapproxy.yaml"
@@ -122,6 +124,7 @@ def build_config(settings: Settings, catalogue: str, template: Path | None = Non
     wms["srs"] = list(view.srs)
     wms["bbox_srs"] = [s for s in CAPABILITIES_SRS if s in view.srs]
     wms["max_output_pixels"] = [view.max_size, view.max_size]
+    wms["inspire_md"] = inspire_md(settings)
     northing_first = [code for code in view.srs if north_first(code)]
     conf["globals"].setdefault("srs", {}).update(
         axis_order_ne=northing_first,
