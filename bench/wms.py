@@ -6,9 +6,9 @@
 1. generates a demo archive (real product structures, browse COGs made by the ingest
    pipeline) and catalogues it;
 2. starts ``ogc-server serve`` on 127.0.0.1 over it (a separate process, 8 threads);
-3. asks ``--repeat`` 256 x 256 PNG maps in EPSG:3857 around randomly drawn products (a seeded
-   generator; map widths from a third to three times the product's) with 1 and with 8 client
-   threads:
+3. after a few maps not counted (the warm-up), asks ``--repeat`` 256 x 256 PNG maps in
+   EPSG:3857 around randomly drawn products (a seeded generator; map widths from a third to
+   three times the product's) with 1 and with 8 client threads:
 
    * ``wms``: GetMap of the product's collection layer, drawn for each request (uncached);
    * ``wms_time``: the same with a TIME interval of the product's day;
@@ -188,15 +188,27 @@ def measure(base: str, paths: dict[str, list[str]], threads: list[int]) -> dict[
     return out
 
 
+def warm_up(base: str, paths: list[str], threads: int) -> None:
+    """A few maps, not counted, so every server process has opened its files and CRSs."""
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(lambda path: ask(base, path), paths[:2 * threads]))
+
+
 def measure_peer(folder: Path, services: Services, products: list[Product],
-                 paths: list[str], threads: list[int], ours: dict[str, Any]) -> dict[str, Any]:
-    """The WMS requests asked of MapServer, and our figures as ratios to its."""
+                 paths: list[str], threads: list[int], ours: dict[str, Any],
+                 mode: str) -> dict[str, Any]:
+    """The WMS requests asked of MapServer (deployed as ``mode``: ``fastcgi``, ``cgi``), and
+    our figures as ratios to its."""
     program = mapserver_peer.ensure_mapserver()
     config = mapserver_peer.write_mapfile(folder / "peer", products, services.storage)
-    out: dict[str, Any] = {"peer": "MapServer " + subprocess.run(
-        [program, "-v"], capture_output=True, text=True, check=False).stdout.split(" OUTPUT")[0]
-        .removeprefix("MapServer version ") + " (mapserv CGI, one process per request)"}
-    with mapserver_peer.serve(program, config) as base:
+    version = subprocess.run([program, "-v"], capture_output=True, text=True,
+                             check=False).stdout.split(" OUTPUT")[0]
+    how = (f"{max(threads)} persistent FastCGI processes" if mode == "fastcgi"
+           else "CGI, one process per request")
+    out: dict[str, Any] = {"peer": f"{version.removeprefix('MapServer version ')} "
+                                   f"(mapserv, {how})"}
+    with mapserver_peer.serve(program, config, mode, max(threads)) as base:
+        warm_up(base, paths, max(threads))
         for count in threads:
             with ThreadPoolExecutor(max_workers=count) as pool:
                 started = time.perf_counter()
@@ -238,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="24 small products, 8 repeats")
     parser.add_argument("--results", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--no-peer", action="store_true", help="skip the MapServer peer")
+    parser.add_argument("--peer-mode", choices=("fastcgi", "cgi"), default="fastcgi",
+                        help="MapServer as persistent FastCGI processes or CGI per request")
     args = parser.parse_args(argv)
     if args.quick:
         args.products, args.raster_scale, args.repeat = 24, 0.25, 8
@@ -246,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": benchlib.machine(args.backends), "load_average": benchlib.load_average(),
         "parameters": {"products": args.products, "raster_scale": args.raster_scale,
                        "repeat": args.repeat, "threads": args.threads, "seed": args.seed,
-                       "size": SIZE},
+                       "size": SIZE, "peer_mode": None if args.no_peer else args.peer_mode},
         "backends": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-wms-") as tmp:
@@ -262,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                 bare = baseline(services, products, args.repeat, args.seed)
                 proc, base = start_server(url, folder)
                 try:
+                    warm_up(base, paths["wms"], max(args.threads))
                     figures = measure(base, paths, args.threads)
                     for per in figures["wms"].values():
                         per["server_p50_x_renderer"] = round(
@@ -270,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                     os.killpg(proc.pid, signal.SIGTERM)
                     proc.wait(timeout=30)
                 peer = None if args.no_peer else measure_peer(
-                    folder, services, products, paths["wms"], args.threads, figures["wms"])
+                    folder, services, products, paths["wms"], args.threads, figures["wms"],
+                    args.peer_mode)
                 services.engine.dispose()
                 payload["backends"][backend] = {"archive": archive,
                                                 "browse_products": len(products),

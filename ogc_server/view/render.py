@@ -9,7 +9,9 @@ other, the first on top: newest first, or for optical data with a time filter le
 * at most ``max_products`` products are read (those that would show on top); drawing stops
   earlier once every pixel is opaque;
 * each COG is read from the overview whose resolution matches the map's, so a map of a whole
-  country reads a few small overview tiles, not full-resolution data.
+  country reads a few small overview tiles, not full-resolution data; where the map is finer
+  than the COG or the style needs other bands, the product's original bands are read instead
+  (:mod:`ogc_server.view.bands`, with its own bounds).
 
 Everything here is plain numpy/rasterio: the MapProxy adapter (``plugins/mapproxy_``) only
 converts its query to a :class:`MapSpec` and the array to an image. Callers run these
