@@ -16,10 +16,10 @@ which have no map grid and are georeferenced through their ground control points
 :class:`~rasterio.vrt.WarpedVRT`).
 
 Every read is bounded: GDAL's warper reads only the source window under the map, from the
-overview (JPEG 2000 resolution level) nearest above the map's resolution, and a read that would
+overview (JPEG 2000 resolution level) nearest above the map's resolution; a read that would
 still need more than :data:`MAX_DECIMATION` source pixels per map pixel along an axis is not
-made (the caller draws the browse COG instead). With the map size (``view.max_size``) and the
-number of products (``view.max_products``) bounded, so is the data one request reads.
+made, nor one that would take the request's reads past :data:`MAX_SOURCE_PIXELS`
+(:class:`ReadBudget`): the caller draws the browse COG instead.
 """
 
 from __future__ import annotations
@@ -51,6 +51,23 @@ LOGGER = logging.getLogger(__name__)
 WGS84 = CRS.from_epsg(4326)
 #: Source pixels per map pixel along an axis read at most (after choosing the overview).
 MAX_DECIMATION = 4.0
+#: Band pixels one map request reads at most, all products and bands together (about 128 MB
+#: of 16-bit samples); the products beyond it are drawn from their browse COGs.
+MAX_SOURCE_PIXELS = 64_000_000
+
+
+class ReadBudget:
+    """What is left of :data:`MAX_SOURCE_PIXELS` for one map request."""
+
+    def __init__(self, pixels: float = MAX_SOURCE_PIXELS):
+        self.left = float(pixels)
+
+    def take(self, pixels: float) -> bool:
+        """Reserve ``pixels``; ``False`` (nothing reserved) when they are not left."""
+        if pixels > self.left:
+            return False
+        self.left -= pixels
+        return True
 
 
 def readable(product: Product) -> bool:
@@ -59,7 +76,7 @@ def readable(product: Product) -> bool:
 
 
 def render_bands(product: Product, storage: LocalStorage, spec: MapSpec,
-                 style: Style) -> np.ndarray | None:
+                 style: Style, budget: ReadBudget | None = None) -> np.ndarray | None:
     """RGBA (4, height, width) of ``product`` in ``style`` from its original bands, or
     ``None`` when they cannot be read within the bounds (absent, offline, too coarse a map)."""
     fam = family((product.collection or "").rsplit(":", 1)[-1])
@@ -77,7 +94,7 @@ def render_bands(product: Product, storage: LocalStorage, spec: MapSpec,
     try:
         quant, offsets = s2_radiometry(folder, product) if fam == "S2" else (1.0, {})
         for name, path in files.items():
-            dn = warp_band(path, spec, product)
+            dn = warp_band(path, spec, product, budget or ReadBudget())
             if dn is None:
                 return None
             if fam == "S2":
@@ -108,26 +125,34 @@ def band_files(folder: Path, fam: str, names: tuple[str, ...]) -> dict[str, Path
     return found
 
 
-def warp_band(path: Path, spec: MapSpec, product: Product) -> np.ndarray | None:
+def warp_band(path: Path, spec: MapSpec, product: Product,
+              budget: ReadBudget) -> np.ndarray | None:
     """Band 1 of ``path`` warped into the map grid, float32 with NaN where there is no data
-    (DN 0); ``None`` when the read would exceed :data:`MAX_DECIMATION`."""
+    (DN 0); ``None`` when the read would exceed :data:`MAX_DECIMATION` or ``budget``."""
     with rasterio.open(path) as src:
         gcps, gcp_crs = src.gcps
         if src.crs is None and gcps:
             with WarpedVRT(src, src_crs=gcp_crs or WGS84, src_nodata=0) as vrt:
                 ratio = pixel_ratio(vrt, spec, product)
-                if ratio is None or ratio > MAX_DECIMATION:
+                if ratio is None or not _affordable(spec, ratio, budget):
                     return None
                 return _reproject(vrt, spec, ratio)
         ratio = pixel_ratio(src, spec, product)
         if ratio is None:
             return None
         level, factor = overview_for(src.overviews(1), ratio)
-    if ratio / factor > MAX_DECIMATION:
+    if not _affordable(spec, ratio / factor, budget):
         return None
     with rasterio.open(path, overview_level=level) if level is not None else \
             rasterio.open(path) as src:
         return _reproject(src, spec, ratio / factor)
+
+
+def _affordable(spec: MapSpec, ratio: float, budget: ReadBudget) -> bool:
+    """Whether reading the source at ``ratio`` (map pixel over source pixel) stays within
+    :data:`MAX_DECIMATION` and the request's budget (at most the map's area in source pixels;
+    the product may cover only part of it)."""
+    return ratio <= MAX_DECIMATION and budget.take(spec.width * spec.height * ratio * ratio)
 
 
 def _reproject(src: Any, spec: MapSpec, ratio: float) -> np.ndarray:

@@ -39,7 +39,13 @@ from ogc_server.archive.query import ProductQuery, bbox_geometry
 from ogc_server.archive.storage import LocalStorage
 from ogc_server.archive.store import ProductStore
 from ogc_server.errors import InvalidProduct
-from ogc_server.view.bands import overview_for, pixel_ratio, readable, render_bands
+from ogc_server.view.bands import (
+    ReadBudget,
+    overview_for,
+    pixel_ratio,
+    readable,
+    render_bands,
+)
 from ogc_server.view.mapspec import WGS84, MapSpec
 from ogc_server.view.styles import Style
 from ogc_server.view.timeparam import TimeFilter
@@ -112,9 +118,10 @@ def render_browse(
     colour = np.zeros((3, spec.height, spec.width), dtype=np.float32)
     alpha = np.zeros((spec.height, spec.width), dtype=np.float32)
     drawn = 0
+    budget = ReadBudget()
     with rasterio.Env(**dict(gdal_env or {})):
         for product in products:
-            layer = _draw(product, storage, spec, style)
+            layer = _draw(product, storage, spec, style, budget)
             if layer is None or not layer[3].any():
                 continue
             a = layer[3].astype(np.float32) / 255.0
@@ -134,8 +141,8 @@ def render_browse(
     return out
 
 
-def _draw(product: Product, storage: LocalStorage, spec: MapSpec,
-          style: Style | None) -> np.ndarray | None:
+def _draw(product: Product, storage: LocalStorage, spec: MapSpec, style: Style | None,
+          budget: ReadBudget) -> np.ndarray | None:
     """One product in the map grid (RGBA), from its bands where needed, else its browse."""
     assert product.browse_path
     try:
@@ -149,7 +156,7 @@ def _draw(product: Product, storage: LocalStorage, spec: MapSpec,
             level = overview_for(full.overviews(1), ratio)[0] if ratio is not None else None
         if style is not None and readable(product) and (
                 not style.default or (ratio is not None and ratio < 1.0)):
-            layer = render_bands(product, storage, spec, style)
+            layer = render_bands(product, storage, spec, style, budget)
             if layer is not None:
                 return layer
         with rasterio.open(path, overview_level=level) if level is not None else \

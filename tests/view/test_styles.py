@@ -12,7 +12,7 @@ from rasterio.windows import from_bounds
 from ogc_server.archive.model import OnlineState, Product
 from ogc_server.ingest.browse import s2_radiometry, tone
 from ogc_server.services import Services
-from ogc_server.view.bands import band_files
+from ogc_server.view.bands import MAX_SOURCE_PIXELS, ReadBudget, band_files, render_bands
 from ogc_server.view.render import MapSpec, render_browse
 from ogc_server.view.styles import S1_STYLES, S2_STYLES, ndvi_colours
 from tests.view.helpers import get, image
@@ -75,6 +75,17 @@ def test_ndvi_follows_the_formula(view_services: Services) -> None:
     false = render_browse([product], view_services.storage, spec, style=FALSE)
     assert false is not None
     assert np.abs(false[0].astype(int) - tone(nir, 2.0).astype(int)).max() <= 1
+
+
+def test_band_reads_stay_within_the_request_budget(view_services: Services) -> None:
+    product = newest(view_services, S2)
+    spec, _ = _deep_zoom(view_services, product)
+    storage = view_services.storage
+    assert render_bands(product, storage, spec, NDVI, ReadBudget(0)) is None
+    budget = ReadBudget()
+    assert render_bands(product, storage, spec, NDVI, budget) is not None
+    # two bands, each read over the map at half the map's resolution
+    assert MAX_SOURCE_PIXELS - budget.left == pytest.approx(2 * 256 * 256 / 4, rel=1e-3)
 
 
 def test_styles_at_every_zoom_and_offline_products(view_services: Services) -> None:
