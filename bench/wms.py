@@ -205,7 +205,7 @@ def measure_peer(folder: Path, services: Services, products: list[Product],
                              check=False).stdout.split(" OUTPUT")[0]
     how = (f"{max(threads)} persistent FastCGI processes" if mode == "fastcgi"
            else "CGI, one process per request")
-    out: dict[str, Any] = {"peer": f"{version.removeprefix('MapServer version ')} "
+    out: dict[str, Any] = {"peer": f"MapServer {version.removeprefix('MapServer version ')} "
                                    f"(mapserv, {how})"}
     with mapserver_peer.serve(program, config, mode, max(threads)) as base:
         warm_up(base, paths, max(threads))
