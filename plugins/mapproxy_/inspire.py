@@ -16,6 +16,7 @@ INSPIRE records (``metadata/``).
 from __future__ import annotations
 
 from typing import Any
+from xml.sax.saxutils import escape
 
 from ogc_server.ingest.xmlsafe import XMLError, parse_xml
 from ogc_server.settings import Settings
@@ -53,10 +54,11 @@ def inspire_md(settings: Settings) -> dict[str, Any]:
             "media_type": "application/vnd.ogc.wms_xml"}],
         "temporal_reference": {"date_of_last_revision": date},
         "conformities": [NETWORK_SERVICES_REGULATION],
-        "metadata_points_of_contact": [{"organisation_name": contact.organisation,
-                                        "email": contact.email}],
+        # MapProxy's template writes these texts as they are: escaped here
+        "metadata_points_of_contact": [{"organisation_name": escape(contact.organisation),
+                                        "email": escape(contact.email)}],
         "mandatory_keywords": ["infoMapAccessService"],
-        "keywords": [{**GEMET_THEMES, "keyword_value": theme}
+        "keywords": [{**GEMET_THEMES, "keyword_value": escape(theme)}
                      for theme in themes or ["Orthoimagery"]],
         "metadata_date": date,
         "languages": {"default": "eng"},

@@ -51,3 +51,13 @@ def test_inspire_default_style_is_accepted(base_url: str) -> None:
         "&STYLES=inspire_common:DEFAULT&CRS=EPSG:4326&BBOX=45,5,55,15&WIDTH=64&HEIGHT=64"
         "&FORMAT=image/png")
     assert status == 200 and headers["Content-Type"] == "image/png"
+
+
+def test_contact_is_escaped(demo_settings: Settings) -> None:
+    from plugins.mapproxy_.inspire import inspire_md
+
+    contact = demo_settings.contact.model_copy(update={"organisation": "Earth & <Sky>"})
+    settings = demo_settings.model_copy(update={"contact": contact})
+    md = inspire_md(settings)
+    assert md["metadata_points_of_contact"][0]["organisation_name"] == "Earth &amp; &lt;Sky&gt;"
+    assert md["type"] == "embedded" and md["languages"] == {"default": "eng"}
