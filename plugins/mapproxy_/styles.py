@@ -75,13 +75,15 @@ def route(query: str, request: str, layers: Mapping[str, LayerSpec]) -> str:
 
 
 def style_layer(name: str, style: str, layers: Mapping[str, LayerSpec]) -> str | None:
-    """The layer drawing layer ``name`` in ``style`` (lower case), or ``None``."""
+    """The layer drawing layer ``name`` in ``style`` (lower case), or ``None``: a collection's
+    layer has all its collection's styles, a style layer only its own (as capabilities say)."""
     spec = layers[name]
     if spec.band_style == style:
         return name
-    base = spec.base or spec.name
+    if spec.base is not None:
+        return None
     return next((s.name for s in layers.values()
-                 if s.base == base and s.band_style == style), None)
+                 if s.base == spec.name and s.band_style == style), None)
 
 
 def with_styles(document: bytes, layers: Mapping[str, LayerSpec]) -> bytes:
