@@ -132,7 +132,10 @@ def warp_band(path: Path, spec: MapSpec, product: Product,
     with rasterio.open(path) as src:
         gcps, gcp_crs = src.gcps
         if src.crs is None and gcps:
-            with WarpedVRT(src, src_crs=gcp_crs or WGS84, src_nodata=0) as vrt:
+            # thin-plate spline through the GCPs, as the browse is warped: both sources of
+            # a product draw it in the same place
+            with WarpedVRT(src, src_crs=gcp_crs or WGS84, src_nodata=0,
+                           SRC_METHOD="GCP_TPS") as vrt:
                 ratio = pixel_ratio(vrt, spec, product)
                 if ratio is None or not _affordable(spec, ratio, budget):
                     return None

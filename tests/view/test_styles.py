@@ -165,3 +165,23 @@ def test_unknown_legend_style(base_url: str, version: str) -> None:
         f"{base_url}/wms?SERVICE=WMS&VERSION={version}&REQUEST=GetLegendGraphic"
         "&LAYER=S2_MSI_L1C&STYLE=nonsense&FORMAT=image/png&SLD_VERSION=1.1.0")
     assert status == 400 and b"StyleNotDefined" in body
+
+
+def test_sentinel1_deep_zoom_reads_the_measurement(view_services: Services) -> None:
+    """Finer than the browse, VV comes from the measurement (through its GCPs): the same
+    calibration and place as the browse, drawn as blocks instead of a bilinear blend."""
+    product = newest(view_services, GRD)
+    assert product.browse_path
+    with rasterio.open(view_services.storage.product_dir(product.browse_path)) as src:
+        step = src.res[0] * 64 / 256  # 64 browse pixels across a 256-pixel map
+    centre = product.footprint.representative_point()
+    bbox = (centre.x - 128 * step, centre.y - 128 * step,
+            centre.x + 128 * step, centre.y + 128 * step)
+    spec = MapSpec(bbox, CRS.from_epsg(4326), 256, 256)
+    bands = render_browse([product], view_services.storage, spec, style=VV)
+    browse = render_browse([product], view_services.storage, spec)
+    assert bands is not None and browse is not None
+    both = (bands[3] == 255) & (browse[3] == 255)
+    assert both.mean() > 0.5
+    difference = np.abs(bands[0][both].astype(int) - browse[0][both].astype(int))
+    assert difference.mean() < 25 and not np.array_equal(bands[0], browse[0])
