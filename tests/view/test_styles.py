@@ -141,7 +141,7 @@ def test_styles_through_the_wms(base_url: str, view_services: Services) -> None:
 
 def test_styles_in_capabilities_with_legends(base_url: str) -> None:
     wms = WebMapService(base_url + "/wms", version="1.3.0")
-    assert {"truecolor", "falsecolor", "ndvi"} <= set(wms["S2_MSI_L1C"].styles) | {"truecolor"}
+    assert {"falsecolor", "ndvi"} <= set(wms["S2_MSI_L1C"].styles)
     assert "ndvi" in wms["S2_MSI_L2A"].styles and "vvvh" in wms["S1_SAR_L1_GRD"].styles
     assert "S2_MSI_L1C_NDVI" in wms.contents and "S1_SAR_L1_GRD_VVVH" in wms.contents
     legends = {}
@@ -157,6 +157,9 @@ def test_styles_in_capabilities_with_legends(base_url: str) -> None:
             f"&STYLE={style}&FORMAT=image/png&SLD_VERSION=1.1.0")
         assert status == 200 and styled == body
     assert legends["ndvi"] != legends["vvvh"]
+    old = WebMapService(base_url + "/wms", version="1.1.1")
+    assert {"falsecolor", "ndvi"} <= set(old["S2_MSI_L1C"].styles)
+    assert "vvvh" in old["S1_SAR_L1_GRD"].styles
 
 
 @pytest.mark.parametrize("version", ["1.3.0", "1.1.1"])
