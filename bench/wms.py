@@ -6,9 +6,9 @@
 1. generates a demo archive (real product structures, browse COGs made by the ingest
    pipeline) and catalogues it;
 2. starts ``ogc-server serve`` on 127.0.0.1 over it (a separate process, 8 threads);
-3. asks ``--repeat`` 256 x 256 PNG maps in EPSG:3857 around randomly drawn products (a seeded
-   generator; map widths from a third to three times the product's) with 1 and with 8 client
-   threads:
+3. after a few maps not counted (the warm-up), asks ``--repeat`` 256 x 256 PNG maps in
+   EPSG:3857 around randomly drawn products (a seeded generator; map widths from a third to
+   three times the product's) with 1 and with 8 client threads:
 
    * ``wms``: GetMap of the product's collection layer, drawn for each request (uncached);
    * ``wms_time``: the same with a TIME interval of the product's day;
@@ -20,7 +20,11 @@
    WMS requests the ratio of the server's p50 to the bare renderer's (the same maps drawn in
    this process by ``ogc_server.view.render`` and encoded as PNG: what MapProxy and the
    WSGI stack add);
-5. writes ``wms.json`` (in ``bench/results/`` unless ``--results`` says otherwise).
+5. asks the same WMS GetMap requests of a peer, MapServer over the same browse COGs
+   (:mod:`mapserver_peer`; ``--no-peer`` skips it), and reports our uncached client-side
+   p50/p95 and requests per second as ratios to the peer's (``peer`` in the results;
+   p50/p95 ratios below 1 and a req/s ratio above 1 mean we are faster);
+6. writes ``wms.json`` (in ``bench/results/`` unless ``--results`` says otherwise).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import io
 import math
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import benchlib  # noqa: E402
+import mapserver_peer  # noqa: E402
 from discovery import ask, start_server  # noqa: E402
 
 from ogc_server.archive.model import Product  # noqa: E402
@@ -182,6 +188,46 @@ def measure(base: str, paths: dict[str, list[str]], threads: list[int]) -> dict[
     return out
 
 
+def warm_up(base: str, paths: list[str], threads: int) -> None:
+    """A few maps, not counted, so every server process has opened its files and CRSs."""
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(lambda path: ask(base, path), paths[:2 * threads]))
+
+
+def measure_peer(folder: Path, services: Services, products: list[Product],
+                 paths: list[str], threads: list[int], ours: dict[str, Any],
+                 mode: str) -> dict[str, Any]:
+    """The WMS requests asked of MapServer (deployed as ``mode``: ``fastcgi``, ``cgi``), and
+    our figures as ratios to its."""
+    program = mapserver_peer.ensure_mapserver()
+    config = mapserver_peer.write_mapfile(folder / "peer", products, services.storage)
+    version = subprocess.run([program, "-v"], capture_output=True, text=True,
+                             check=False).stdout.split(" OUTPUT")[0]
+    how = (f"{max(threads)} persistent FastCGI processes" if mode == "fastcgi"
+           else "CGI, one process per request")
+    out: dict[str, Any] = {"peer": f"MapServer {version.removeprefix('MapServer version ')} "
+                                   f"(mapserv, {how})"}
+    with mapserver_peer.serve(program, config, mode, max(threads)) as base:
+        warm_up(base, paths, max(threads))
+        for count in threads:
+            with ThreadPoolExecutor(max_workers=count) as pool:
+                started = time.perf_counter()
+                results = list(pool.map(lambda path: ask(base, path), paths))
+                wall = time.perf_counter() - started
+            client = benchlib.summary_ms([r[1] for r in results])
+            mine = ours[str(count)]
+            rate = round(len(results) / wall, 1)
+            out[str(count)] = {
+                "client": client, "requests_per_s": rate,
+                "not_a_map": sum(1 for r in results if not _is_map(r[2], r[3])),
+                "ours_over_peer": {
+                    "p50": round(mine["client"]["p50_ms"] / client["p50_ms"], 3),
+                    "p95": round(mine["client"]["p95_ms"] / client["p95_ms"], 3),
+                    "requests_per_s": round(mine["requests_per_s"] / rate, 3)},
+            }
+    return out
+
+
 def print_table(backend: str, figures: dict) -> None:
     rows = []
     for kind, per in figures.items():
@@ -203,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--quick", action="store_true", help="24 small products, 8 repeats")
     parser.add_argument("--results", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--no-peer", action="store_true", help="skip the MapServer peer")
+    parser.add_argument("--peer-mode", choices=("fastcgi", "cgi"), default="fastcgi",
+                        help="MapServer as persistent FastCGI processes or CGI per request")
     args = parser.parse_args(argv)
     if args.quick:
         args.products, args.raster_scale, args.repeat = 24, 0.25, 8
@@ -211,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": benchlib.machine(args.backends), "load_average": benchlib.load_average(),
         "parameters": {"products": args.products, "raster_scale": args.raster_scale,
                        "repeat": args.repeat, "threads": args.threads, "seed": args.seed,
-                       "size": SIZE},
+                       "size": SIZE, "peer_mode": None if args.no_peer else args.peer_mode},
         "backends": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-wms-") as tmp:
@@ -225,9 +274,9 @@ def main(argv: list[str] | None = None) -> int:
                             if p.browse_path]
                 paths = requests_for(products, args.repeat, args.seed)
                 bare = baseline(services, products, args.repeat, args.seed)
-                services.engine.dispose()
                 proc, base = start_server(url, folder)
                 try:
+                    warm_up(base, paths["wms"], max(args.threads))
                     figures = measure(base, paths, args.threads)
                     for per in figures["wms"].values():
                         per["server_p50_x_renderer"] = round(
@@ -235,11 +284,20 @@ def main(argv: list[str] | None = None) -> int:
                 finally:
                     os.killpg(proc.pid, signal.SIGTERM)
                     proc.wait(timeout=30)
+                peer = None if args.no_peer else measure_peer(
+                    folder, services, products, paths["wms"], args.threads, figures["wms"],
+                    args.peer_mode)
+                services.engine.dispose()
                 payload["backends"][backend] = {"archive": archive,
                                                 "browse_products": len(products),
                                                 "renderer_in_process": bare,
-                                                "requests": figures}
+                                                "requests": figures, "peer": peer}
                 print_table(backend, figures)
+                for count, fig in (peer or {}).items():
+                    if count != "peer":
+                        print(f"peer, {count} thread(s): p50 {fig['client']['p50_ms']} ms,"
+                              f" p95 {fig['client']['p95_ms']} ms,"
+                              f" {fig['requests_per_s']} req/s; ours/peer {fig['ours_over_peer']}")
                 print(f"renderer in process: p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms")
     path = benchlib.write_results(args.results, "wms.json", payload)
     print(f"results: {path}")

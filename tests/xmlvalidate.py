@@ -52,6 +52,8 @@ LOCATIONS: dict[str, str] = {
     "http://www.isotc211.org/2005/srv/": "ogc/iso/19139/20070417/srv/1.0/",
     # W3C
     "http://www.w3.org/1999/xlink.xsd": "w3c/1999/xlink.xsd",
+    # INSPIRE common and view service schemas
+    "http://inspire.ec.europa.eu/schemas/": "inspire/",
     "https://www.w3.org/1999/xlink.xsd": "w3c/1999/xlink.xsd",
     "http://www.w3.org/2001/xml.xsd": "w3c/2001/xml.xsd",
     "https://www.w3.org/2001/xml.xsd": "w3c/2001/xml.xsd",

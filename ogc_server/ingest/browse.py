@@ -231,9 +231,9 @@ def _to_jpeg(cog: Path, target: Path, size: int) -> None:
         dst.write(data)
 
 
-def _tone(reflectance: np.ndarray) -> np.ndarray:
-    """Natural-looking 8-bit brightness from reflectance (0.33 and brighter is white)."""
-    v = np.clip(reflectance * 3.0, 0.0, 1.0)
+def tone(reflectance: np.ndarray, gain: float = 3.0) -> np.ndarray:
+    """Natural-looking 8-bit brightness from reflectance (1/gain and brighter is white)."""
+    v = np.clip(reflectance * gain, 0.0, 1.0)
     return np.rint(255.0 * np.power(v, 1 / 1.5)).astype(np.uint8)
 
 
@@ -252,10 +252,12 @@ def _s2_bands(product_dir: Path) -> dict[str, Path]:
     return found
 
 
-def _s2_radiometry(product_dir: Path, product: Product) -> tuple[float, dict[str, float]]:
-    """Quantification value and additive offsets per band (B04, B03, B02)."""
+def s2_radiometry(product_dir: Path, product: Product) -> tuple[float, dict[str, float]]:
+    """Quantification value and additive offsets per band (B02, B03, B04, B08).
+
+    Public: the view services read the original bands with the same radiometry."""
     quant = 10000.0
-    offsets = {"B02": 0.0, "B03": 0.0, "B04": 0.0}
+    offsets = {"B02": 0.0, "B03": 0.0, "B04": 0.0, "B08": 0.0}
     baseline = product.processing_baseline or ""
     if baseline and baseline >= "04.00":
         offsets = dict.fromkeys(offsets, -1000.0)
@@ -272,7 +274,7 @@ def _s2_radiometry(product_dir: Path, product: Product) -> tuple[float, dict[str
                 quant = float(e.text)
         for e in root.iter("{*}RADIO_ADD_OFFSET", "{*}BOA_ADD_OFFSET"):
             band_id = e.get("band_id")
-            name = {"1": "B02", "2": "B03", "3": "B04"}.get(band_id or "")
+            name = {"1": "B02", "2": "B03", "3": "B04", "7": "B08"}.get(band_id or "")
             if name and e.text:
                 offsets[name] = float(e.text)
                 found_offset = True
@@ -284,7 +286,7 @@ def _s2_radiometry(product_dir: Path, product: Product) -> tuple[float, dict[str
 
 def _render_s2(product_dir: Path, product: Product, stage: Path) -> None:
     bands = _s2_bands(product_dir)
-    quant, offsets = _s2_radiometry(product_dir, product)
+    quant, offsets = s2_radiometry(product_dir, product)
     sources = [rasterio.open(bands[b]) for b in ("B04", "B03", "B02")]
     try:
         ref = sources[0]
@@ -305,7 +307,7 @@ def _render_s2(product_dir: Path, product: Product, stage: Path) -> None:
                     dn = src.read(1, window=window, out_shape=(rows, width),
                                   resampling=Resampling.average).astype(np.float32)
                     valid &= dn > 0
-                    out[i] = _tone((dn + offsets[band]) / quant)
+                    out[i] = tone((dn + offsets[band]) / quant)
                 out[3] = np.where(valid, 255, 0)
                 out[:3, ~valid] = 0
                 dst.write(out, window=Window(0, row, width, rows))
@@ -391,7 +393,8 @@ def _grd_measurement(product_dir: Path) -> Path:
     raise _NoImage("measurement files are empty")
 
 
-def _calibration_db(product_dir: Path, measurement: Path) -> float:
+def calibration_db(product_dir: Path, measurement: Path) -> float:
+    """20 log10(A) of the measurement's sigma0 calibration (sigma0 dB = 10 log10(DN^2) - it)."""
     stem = measurement.stem
     for path in sorted(product_dir.glob("annotation/calibration/calibration-*.xml")):
         if path.stem.removeprefix("calibration-") != stem:
@@ -422,7 +425,7 @@ def _render_grd(product_dir: Path, product: Product, stage: Path) -> None:
     intensity = dn.astype(np.float32) ** 2
     intensity[dn == 0] = np.nan
     warped, transform = _warp(intensity[None], gcps, SRC_METHOD="GCP_TPS")
-    k_db = _calibration_db(product_dir, measurement)
+    k_db = calibration_db(product_dir, measurement)
     with np.errstate(divide="ignore", invalid="ignore"):
         db = 10.0 * np.log10(warped[0]) - k_db
     valid = np.isfinite(db)
@@ -465,7 +468,7 @@ def _render_olci(product_dir: Path, product: Product, stage: Path) -> None:
     data = np.stack(layers)
     warped, transform = _warp(data, _gcps_from_arrays(lon, lat), SRC_METHOD="GCP_TPS")
     valid = np.all(np.isfinite(warped), axis=0)
-    rgb = np.where(valid, _tone(np.nan_to_num(warped) * 0.8), 0).astype(np.uint8)
+    rgb = np.where(valid, tone(np.nan_to_num(warped) * 0.8), 0).astype(np.uint8)
     _write_stage(stage, np.concatenate([rgb, np.where(valid, 255, 0).astype(np.uint8)[None]]),
                  WGS84, transform)
 

@@ -9,7 +9,9 @@ other, the first on top: newest first, or for optical data with a time filter le
 * at most ``max_products`` products are read (those that would show on top); drawing stops
   earlier once every pixel is opaque;
 * each COG is read from the overview whose resolution matches the map's, so a map of a whole
-  country reads a few small overview tiles, not full-resolution data.
+  country reads a few small overview tiles, not full-resolution data; where the map is finer
+  than the COG or the style needs other bands, the product's original bands are read instead
+  (:mod:`ogc_server.view.bands`, with its own bounds).
 
 Everything here is plain numpy/rasterio: the MapProxy adapter (``plugins/mapproxy_``) only
 converts its query to a :class:`MapSpec` and the array to an image. Callers run these
@@ -21,68 +23,38 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import rasterio
 import shapely
-from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioError
 from rasterio.features import rasterize
-from rasterio.transform import from_bounds
-from rasterio.warp import reproject, transform, transform_bounds, transform_geom
-from shapely.geometry import box, mapping, shape
+from rasterio.warp import reproject, transform_geom
+from shapely.geometry import mapping, shape
 
 from ogc_server.archive.model import Product
 from ogc_server.archive.query import ProductQuery, bbox_geometry
 from ogc_server.archive.storage import LocalStorage
 from ogc_server.archive.store import ProductStore
-from ogc_server.errors import InvalidProduct, InvalidQuery
+from ogc_server.errors import InvalidProduct
+from ogc_server.view.bands import (
+    ReadBudget,
+    overview_for,
+    pixel_ratio,
+    readable,
+    render_bands,
+)
+from ogc_server.view.mapspec import WGS84, MapSpec
+from ogc_server.view.styles import Style
 from ogc_server.view.timeparam import TimeFilter
 
 LOGGER = logging.getLogger(__name__)
-WGS84 = CRS.from_epsg(4326)
 #: Products read from the catalogue per product drawn (the time filter of a list of instants
 #: is applied to the candidates, which the query selects by their overall span).
 CANDIDATES_PER_PRODUCT = 4
 OUTLINE = (255, 140, 0, 255)
-
-
-@dataclass(frozen=True, slots=True)
-class MapSpec:
-    """The grid of a map: bounding box (x/y order of ``crs``), CRS and size in pixels."""
-
-    bbox: tuple[float, float, float, float]
-    crs: CRS
-    width: int
-    height: int
-
-    @property
-    def transform(self) -> Any:
-        return from_bounds(*self.bbox, self.width, self.height)
-
-    @property
-    def resolution(self) -> float:
-        """The finer of the map's two pixel sizes, in CRS units."""
-        return min((self.bbox[2] - self.bbox[0]) / self.width,
-                   (self.bbox[3] - self.bbox[1]) / self.height)
-
-    def lonlat_bounds(self) -> tuple[float, float, float, float]:
-        """The map's extent in longitude/latitude (west > east across the antimeridian)."""
-        if self.crs == WGS84:
-            west, south, east, north = self.bbox
-        else:
-            try:
-                west, south, east, north = transform_bounds(self.crs, WGS84, *self.bbox,
-                                                            densify_pts=21)
-            except RasterioError as exc:
-                raise InvalidQuery("the BBOX cannot be expressed in longitude/latitude",
-                                   locator="bbox") from exc
-        if not all(math.isfinite(v) for v in (west, south, east, north)):
-            raise InvalidQuery("the BBOX lies outside the CRS's domain", locator="bbox")
-        return (max(west, -180.0), max(south, -90.0), min(east, 180.0), min(north, 90.0))
 
 
 def find_products(
@@ -133,15 +105,23 @@ def render_browse(
     storage: LocalStorage,
     spec: MapSpec,
     gdal_env: Mapping[str, Any] | None = None,
+    style: Style | None = None,
 ) -> np.ndarray | None:
-    """RGBA (4, height, width) uint8 mosaic of the products' browse COGs, the first on top;
-    ``None`` when nothing was drawn."""
+    """RGBA (4, height, width) uint8 mosaic of the products, the first on top; ``None`` when
+    nothing was drawn.
+
+    Each product is drawn from its browse COG, or from its original bands
+    (:mod:`ogc_server.view.bands`) where the map is finer than the browse or ``style`` is not
+    the browse's; products whose bands cannot be read (offline, too coarse a map) fall back to
+    the browse.
+    """
     colour = np.zeros((3, spec.height, spec.width), dtype=np.float32)
     alpha = np.zeros((spec.height, spec.width), dtype=np.float32)
     drawn = 0
+    budget = ReadBudget()
     with rasterio.Env(**dict(gdal_env or {})):
         for product in products:
-            layer = _warp_browse(product, storage, spec)
+            layer = _draw(product, storage, spec, style, budget)
             if layer is None or not layer[3].any():
                 continue
             a = layer[3].astype(np.float32) / 255.0
@@ -161,8 +141,9 @@ def render_browse(
     return out
 
 
-def _warp_browse(product: Product, storage: LocalStorage, spec: MapSpec) -> np.ndarray | None:
-    """One product's browse warped into the map grid (RGBA), or ``None`` if unreadable."""
+def _draw(product: Product, storage: LocalStorage, spec: MapSpec, style: Style | None,
+          budget: ReadBudget) -> np.ndarray | None:
+    """One product in the map grid (RGBA), from its bands where needed, else its browse."""
     assert product.browse_path
     try:
         path = storage.product_dir(product.browse_path)
@@ -171,7 +152,13 @@ def _warp_browse(product: Product, storage: LocalStorage, spec: MapSpec) -> np.n
         return None
     try:
         with rasterio.open(path) as full:
-            level = _overview_level(full, spec, product)
+            ratio = pixel_ratio(full, spec, product)
+            level = overview_for(full.overviews(1), ratio)[0] if ratio is not None else None
+        if style is not None and readable(product) and (
+                not style.default or (ratio is not None and ratio < 1.0)):
+            layer = render_bands(product, storage, spec, style, budget)
+            if layer is not None:
+                return layer
         with rasterio.open(path, overview_level=level) if level is not None else \
                 rasterio.open(path) as src:
             bands = [1, 2, 3, 4] if src.count >= 4 else [1, 1, 1, 2]
@@ -189,34 +176,10 @@ def _warp_browse(product: Product, storage: LocalStorage, spec: MapSpec) -> np.n
 
 
 def _overview_level(src: Any, spec: MapSpec, product: Product) -> int | None:
-    """The coarsest overview still at least as fine as the map (``None``: full resolution).
-
-    The source pixel size is measured in map units at the middle of the product's part of the
-    map, so it holds for any pair of CRSs (UTM tiles in Web Mercator, swaths in UTM ...).
-    """
-    factors = src.overviews(1)
-    if not factors:
-        return None
-    try:
-        west, south, east, north = spec.lonlat_bounds()
-        part = box(west, south, east, north).intersection(product.footprint)
-        if part.is_empty:
-            return None
-        centre = part.representative_point()
-        xs, ys = transform(WGS84, src.crs, [centre.x], [centre.y])
-        step = src.res[0]
-        mx, my = transform(src.crs, spec.crs, [xs[0], xs[0] + step], [ys[0], ys[0]])
-        src_pixel = math.hypot(mx[1] - mx[0], my[1] - my[0])
-    except (RasterioError, ValueError, shapely.errors.GEOSException):
-        return None
-    if not math.isfinite(src_pixel) or src_pixel <= 0:
-        return None
-    ratio = spec.resolution / src_pixel
-    level = None
-    for index, factor in enumerate(factors):
-        if factor <= ratio:
-            level = index
-    return level
+    """The coarsest overview of ``src`` still at least as fine as the map (``None``: full
+    resolution)."""
+    ratio = pixel_ratio(src, spec, product)
+    return overview_for(src.overviews(1), ratio)[0] if ratio is not None else None
 
 
 def render_footprints(products: Iterable[Product], spec: MapSpec,

@@ -17,6 +17,8 @@ rolls: so the wrapper
 * hands the parsed filter to the source (MapProxy forwards ``TIME``/``PRODUCT`` of GetMap into
   the source's query; GetFeatureInfo and tiles get it through
   :data:`~plugins.mapproxy_.source.VIEW_FILTER`);
+* routes WMS ``STYLES`` to the collections' style layers and lists the styles in
+  capabilities (:mod:`plugins.mapproxy_.styles`);
 * adds to WMS and WMTS capabilities a TIME dimension per layer with the collection's extent in
   the catalogue now, the default being the latest acquisition
   (:mod:`plugins.mapproxy_.dimensions`);
@@ -34,7 +36,7 @@ from urllib.parse import urlsplit
 from mapproxy.wsgiapp import make_wsgi_app
 
 from ogc_server.services import Services
-from plugins.mapproxy_ import checks, dimensions
+from plugins.mapproxy_ import checks, dimensions, styles
 from plugins.mapproxy_.config import build_config, layer_specs, write_config
 from plugins.mapproxy_.source import NO_FILTER, VIEW_FILTER, install, register_catalogue
 from plugins.mapproxy_.tilecache import StoredTiles
@@ -120,12 +122,19 @@ class ViewApp:
         try:
             view = checks.wms_filter(params, request, self.settings.view.max_size,
                                      self.services.store)
+            environ["QUERY_STRING"] = styles.route(environ.get("QUERY_STRING", ""), request,
+                                                   self.layers)
         except checks.WmsError as exc:
             return exc.respond(start_response, version)
         if request == "getcapabilities":
             status, headers, body = _call(self.mapproxy, environ)
-            return dimensions.add_time(status, headers, body, start_response,
-                                       self.services.store, self.layers)
+            content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+            if status.startswith("200") and "xml" in content_type:
+                body = styles.with_styles(
+                    dimensions.with_time(body, self.services.store, self.layers), self.layers)
+                headers = dimensions.with_length(headers, body)
+            start_response(status, headers)
+            return [body]
         token = VIEW_FILTER.set(view)
         try:
             return _answer(self.mapproxy, environ, start_response)

@@ -1,10 +1,13 @@
 """MapProxy's configuration, generated from the platform's one declaration.
 
 The fixed part (services, grids, image options) is the template ``mapfiles/mapproxy.yaml``;
-this module adds what ``config/ogc-server.yml`` declares: service metadata and contact, the
+this module adds what ``config/ogc-server.yml`` declares: service metadata and contact (with
+the INSPIRE view-service metadata, :mod:`plugins.mapproxy_.inspire`), the
 CRSs and the size limit, and per collection one layer of footprint outlines and, where the
 collection's products get browse images, one map layer, each with its ``ogc_archive`` source and
-a tile cache for WMTS and TMS.
+a tile cache for WMTS and TMS. Styles other than the browse's (false colour, NDVI, the VV/VH
+composite: :mod:`ogc_server.view.styles`) are published as layers of their own,
+``<short name>_<STYLE>``, which the wrapper also reaches through WMS ``STYLES``.
 
 Two configurations are made from this: the *live* one stores nothing (``disable_storage``) and
 answers WMS and every filtered (TIME, PRODUCT) tile request; the *stored* one keeps the tiles
@@ -29,6 +32,8 @@ from ogc_server.archive.model import Collection
 from ogc_server.errors import ConfigError
 from ogc_server.ingest.browse import has_browse
 from ogc_server.settings import Settings
+from ogc_server.view.styles import styles_for
+from plugins.mapproxy_.inspire import inspire_md
 
 #: The template in the source tree (used when the deployment has no ``mapfiles/`` of its own).
 TEMPLATE = Path(__file__).resolve().parents[2] / "mapfiles" / "mapproxy.yaml"
@@ -48,6 +53,10 @@ class LayerSpec:
     style: str
     """``browse`` or ``footprints``."""
     optical: bool
+    band_style: str | None = None
+    """The :class:`~ogc_server.view.styles.Style` drawn (``None``: the browse as it is)."""
+    base: str | None = None
+    """For a style variant, the name of the collection's default layer."""
 
     @property
     def timed(self) -> bool:
@@ -61,8 +70,16 @@ def layer_specs(settings: Settings) -> list[LayerSpec]:
     for coll in settings.collection_list:
         optical = coll.instrument in OPTICAL_INSTRUMENTS
         if any(has_browse(t) for t in coll.product_types):
+            styles = styles_for(coll.short_name)
             specs.append(LayerSpec(coll.short_name, coll.title, _abstract(coll),
-                                   coll.identifier, "browse", optical))
+                                   coll.identifier, "browse", optical,
+                                   styles[0].name if styles else None))
+            specs.extend(
+                LayerSpec(f"{coll.short_name}_{style.suffix}", f"{coll.title}: {style.title}",
+                          f"{style.title} of the products of {coll.identifier}, drawn from "
+                          "their original bands.", coll.identifier, "browse", optical,
+                          style.name, coll.short_name)
+                for style in styles[1:])
         specs.append(LayerSpec(coll.short_name + FOOTPRINTS_SUFFIX, f"{coll.title}: footprints",
                                f"Footprint outlines of the products of {coll.identifier}.",
                                coll.identifier, "footprints", optical))
@@ -107,6 +124,7 @@ def build_config(settings: Settings, catalogue: str, template: Path | None = Non
     wms["srs"] = list(view.srs)
     wms["bbox_srs"] = [s for s in CAPABILITIES_SRS if s in view.srs]
     wms["max_output_pixels"] = [view.max_size, view.max_size]
+    wms["inspire_md"] = inspire_md(settings)
     northing_first = [code for code in view.srs if north_first(code)]
     conf["globals"].setdefault("srs", {}).update(
         axis_order_ne=northing_first,
@@ -122,6 +140,8 @@ def build_config(settings: Settings, catalogue: str, template: Path | None = Non
             "type": "ogc_archive", "catalogue": catalogue, "collection": spec.collection,
             "style": spec.style, "optical": spec.optical, "image": {"transparent": True},
         }
+        if spec.band_style:
+            sources[spec.name]["band_style"] = spec.band_style
         caches[f"{spec.name}_tiles"] = {
             "sources": [spec.name], "grids": ["webmercator", "wgs84"],
             "disable_storage": cache_tag is None, "format": "image/png",

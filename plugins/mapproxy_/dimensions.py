@@ -52,18 +52,6 @@ def with_length(headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, 
     return [*kept, ("Content-Length", str(len(body)))]
 
 
-def add_time(status: str, headers: list[tuple[str, str]], body: bytes,
-             start_response: Callable[..., Any], store: ProductStore,
-             layers: Mapping[str, LayerSpec]) -> list[bytes]:
-    """Answer MapProxy's GetCapabilities document with the TIME dimensions added."""
-    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-    if status.startswith("200") and "xml" in content_type:
-        body = with_time(body, store, layers)
-        headers = with_length(headers, body)
-    start_response(status, headers)
-    return [body]
-
-
 def with_time(document: bytes, store: ProductStore, layers: Mapping[str, LayerSpec]) -> bytes:
     """``document`` (WMS 1.1.1 or 1.3.0 capabilities) with a TIME dimension per layer."""
     tree = etree.ElementTree(etree.fromstring(document, _PARSER))

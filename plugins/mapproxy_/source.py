@@ -46,6 +46,7 @@ from ogc_server.services import Services
 from ogc_server.view.legend import SIZE as LEGEND_SIZE
 from ogc_server.view.legend import legend
 from ogc_server.view.render import MapSpec, find_products, render_browse, render_footprints
+from ogc_server.view.styles import Style, styles_for
 from ogc_server.view.timeparam import TimeFilter, parse_time
 
 SOURCE_TYPE = "ogc_archive"
@@ -93,12 +94,13 @@ class ArchiveSource(MapLayer):
     fwd_req_params = frozenset({"time", "product"})
 
     def __init__(self, services: Services, collection: str, style: str, optical: bool,
-                 image_opts: Any = None):
+                 image_opts: Any = None, band_style: str | None = None):
         super().__init__(image_opts=image_opts)
         self.services = services
         self.collection = collection
         self.style = style
         self.optical = optical
+        self.band_style = find_style(collection, band_style)
         self.extent = DefaultMapExtent()
         self.res_range = None
 
@@ -121,7 +123,8 @@ class ArchiveSource(MapLayer):
                         self.services.store, self.collection, spec, time=view.time,
                         product=view.product, limit=settings.max_products,
                         least_cloudy_first=self.optical)
-                    array = render_browse(products, self.services.storage, spec)
+                    array = render_browse(products, self.services.storage, spec,
+                                          style=self.band_style)
         except OgcServerError:
             raise BlankImageError() from None  # e.g. a map outside the CRS's domain
         if array is None:
@@ -186,12 +189,20 @@ class ArchiveLegendSource(LegendSource):
 
     size = LEGEND_SIZE
 
-    def __init__(self, collection: str, style: str):
+    def __init__(self, collection: str, style: str, band_style: str | None = None):
         self.collection = collection
         self.style = style
+        self.band_style = band_style
 
     def get_legend(self, query: Any) -> ImageResult:
-        return ImageResult(legend(self.style, self.collection), size=LEGEND_SIZE)
+        return ImageResult(legend(self.style, self.collection, self.band_style),
+                           size=LEGEND_SIZE)
+
+
+def find_style(collection: str, name: str | None) -> Style | None:
+    """The collection's style called ``name`` (``None``: draw the browse as it is)."""
+    styles = {s.name: s for s in styles_for(collection.rsplit(":", 1)[-1])}
+    return styles.get(name) if name else None
 
 
 def _count(value: Any, default: int = 10, most: int = 50) -> int:
@@ -221,7 +232,8 @@ def _feature(product: Product, links: Links) -> dict[str, Any]:
 
 class ArchiveSourceConfiguration(SourceConfiguration):
     """``type: ogc_archive`` with ``catalogue`` (registered key), ``collection``, ``style``
-    (``browse`` or ``footprints``) and ``optical``."""
+    (``browse`` or ``footprints``), ``optical`` and ``band_style`` (a style of
+    :mod:`ogc_server.view.styles`, drawn from the original bands where needed)."""
 
     source_type = (SOURCE_TYPE,)
     supports_meta_tiles = True
@@ -232,13 +244,15 @@ class ArchiveSourceConfiguration(SourceConfiguration):
     def source(self, params: Any = None) -> ArchiveSource:
         return ArchiveSource(self._services(), self.conf["collection"],
                              self.conf.get("style", "browse"), self.conf.get("optical", False),
-                             image_opts=self.image_opts(format="image/png"))
+                             image_opts=self.image_opts(format="image/png"),
+                             band_style=self.conf.get("band_style"))
 
     def fi_source(self, params: Any = None) -> ArchiveInfoSource:
         return ArchiveInfoSource(self._services(), self.conf["collection"])
 
     def lg_source(self, params: Any = None) -> ArchiveLegendSource:
-        return ArchiveLegendSource(self.conf["collection"], self.conf.get("style", "browse"))
+        return ArchiveLegendSource(self.conf["collection"], self.conf.get("style", "browse"),
+                                   self.conf.get("band_style"))
 
 
 def install() -> None:
@@ -249,5 +263,6 @@ def install() -> None:
                                       required("collection"): "",
                                       "style": "",
                                       "optical": False,
+                                      "band_style": "",
                                       "image": image_opts,
                                   }))

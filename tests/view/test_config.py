@@ -12,16 +12,21 @@ from plugins.mapproxy_.config import build_config, layer_specs, write_config
 from plugins.mapproxy_.source import install
 
 BROWSE = {"S1_SAR_L1_GRD", "S2_MSI_L1C", "S2_MSI_L2A", "S3_OLCI_L1", "S5P_TROPOMI_L2"}
+#: Style layers: the collections' styles the browse cannot show.
+STYLED = {"S2_MSI_L1C_FALSECOLOR", "S2_MSI_L1C_NDVI", "S2_MSI_L2A_FALSECOLOR", "S2_MSI_L2A_NDVI",
+          "S1_SAR_L1_GRD_VVVH"}
 
 
 def test_one_map_layer_per_collection_with_browse_and_footprints_for_all(
         sqlite_settings: Settings) -> None:
     specs = layer_specs(sqlite_settings)
     names = {s.name for s in specs}
-    assert {s.name for s in specs if s.style == "browse"} == BROWSE
+    assert {s.name for s in specs if s.style == "browse" and s.base is None} == BROWSE
+    assert {s.name for s in specs if s.base is not None} == STYLED
+    assert all(s.base == s.name.rsplit("_", 1)[0] for s in specs if s.base)
     assert {c.short_name + "_footprints" for c in sqlite_settings.collection_list} <= names
-    assert len(specs) == len(BROWSE) + len(sqlite_settings.collection_list)
-    optical = {s.name for s in specs if s.style == "browse" and s.optical}
+    assert len(specs) == len(BROWSE) + len(STYLED) + len(sqlite_settings.collection_list)
+    optical = {s.name for s in specs if s.style == "browse" and s.optical and not s.base}
     assert optical == {"S2_MSI_L1C", "S2_MSI_L2A", "S3_OLCI_L1"}
 
 

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.system
 WMS130 = "http://schemas.opengis.net/wms/1.3.0/capabilities_1_3_0.xsd"
 #: The SLD extension of WMS 1.3.0 capabilities (declares sld:GetLegendGraphic).
 SLD_CAPABILITIES = "http://schemas.opengis.net/sld/1.1.0/sld_capabilities.xsd"
+#: The INSPIRE extension (declares inspire_vs:ExtendedCapabilities).
+INSPIRE_VS = "http://inspire.ec.europa.eu/schemas/inspire_vs/1.0/inspire_vs.xsd"
 BROWSE_LAYERS = {
     "S2_MSI_L1C": "EOP:CODE-DE:S2_MSI_L1C",
     "S2_MSI_L2A": "EOP:CODE-DE:S2_MSI_L2A",
@@ -67,7 +69,7 @@ def test_capabilities_1_3_0_are_valid_and_carry_time(base_url: str, wms130: WebM
                                                       view_services: Services) -> None:
     status, _, body = get(base_url + "/wms?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0")
     assert status == 200
-    validate(body, (WMS130, SLD_CAPABILITIES))
+    validate(body, (WMS130, SLD_CAPABILITIES, INSPIRE_VS))
     extents = collection_extents(view_services.store)
     for name, collection in BROWSE_LAYERS.items():
         layer = wms130[name]
