@@ -240,3 +240,28 @@ def demo_services(demo_settings: Settings) -> Iterator[Services]:
     services = build_services(demo_settings, migrate=False)
     yield services
     services.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_settings: Settings, demo_services: Services) -> Iterator[str]:
+    """The whole composed platform on 127.0.0.1 over the demo archive; yields its address.
+
+    The platform writes its links with its public address, so the application is built once
+    the server's port is known, with that address as ``public_url``.
+    """
+    import dataclasses
+    from typing import Any
+
+    from ogc_server.compose import build_application
+    from tests.web.server import running
+
+    built: dict[str, Any] = {}
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        return built["app"](environ, start_response)
+
+    with running(application) as url:
+        settings = demo_settings.model_copy(update={"public_url": url})
+        built["app"] = build_application(settings, dataclasses.replace(demo_services,
+                                                                       settings=settings))
+        yield url

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from ogc_server.archive.model import Product
 from ogc_server.archive.query import ProductQuery
-from ogc_server.compose import build_application
 from ogc_server.services import Services, build_services
 from ogc_server.settings import Settings
 from ogc_server.web import create_app
-from tests.web.server import running
 
 
 @pytest.fixture(scope="session")
@@ -51,15 +47,6 @@ def client(demo_services: Services) -> FlaskClient:
 
 
 @pytest.fixture(scope="session")
-def server(demo_settings: Settings, demo_services: Services) -> Iterator[str]:
-    """The whole composed platform on 127.0.0.1 over the demo archive; yields its address."""
-    built: dict[str, Any] = {}
-
-    def application(environ: dict[str, Any], start_response: Any) -> Any:
-        return built["app"](environ, start_response)
-
-    with running(application) as url:
-        settings = demo_settings.model_copy(update={"public_url": url})
-        built["app"] = build_application(settings, dataclasses.replace(demo_services,
-                                                                       settings=settings))
-        yield url
+def server(demo_server: str) -> str:
+    """The address of the whole platform served on 127.0.0.1 over the demo archive."""
+    return demo_server

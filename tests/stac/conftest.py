@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from flask.testing import FlaskClient
 
-from ogc_server.compose import build_application
 from ogc_server.services import Services
-from ogc_server.settings import Settings, load_settings
+from ogc_server.settings import load_settings
 from tests.conftest import ROOT
-from tests.web.server import running
 
 #: The platform's collections (for tests that need no catalogue).
 TEST_COLLECTIONS = load_settings(ROOT / "config" / "ogc-server.yml", environ={}).collection_list
@@ -28,19 +22,6 @@ def stac_client(demo_services: Services) -> FlaskClient:
 
 
 @pytest.fixture(scope="session")
-def stac_url(demo_settings: Settings, demo_services: Services) -> Iterator[str]:
-    """The whole composed platform served on 127.0.0.1; yields the STAC API's address.
-
-    The platform writes its links with its public address, so the application is built once
-    the server's port is known, with that address as ``public_url``.
-    """
-    built: dict[str, Any] = {}
-
-    def application(environ: dict[str, Any], start_response: Any) -> Any:
-        return built["app"](environ, start_response)
-
-    with running(application) as url:
-        settings = demo_settings.model_copy(update={"public_url": url})
-        built["app"] = build_application(settings, dataclasses.replace(demo_services,
-                                                                       settings=settings))
-        yield url + "/stac"
+def stac_url(demo_server: str) -> str:
+    """The STAC API's address on the whole platform served on 127.0.0.1."""
+    return demo_server + "/stac"
