@@ -33,6 +33,7 @@ from ogc_server.web.download.blueprint import (
 )
 from ogc_server.web.download.http import answer
 from ogc_server.web.errors import status_for
+from ogc_server.web.ows import OwsError, operation
 
 LOGGER = logging.getLogger(__name__)
 blueprint = Blueprint("dseo", __name__, url_prefix="/dseo")
@@ -44,30 +45,11 @@ VERSION = "1.0.0"
 OPERATIONS = ("GetCapabilities", "GetProduct", "DescribeProduct")
 
 
-class OwsError(Exception):
-    """An OWS exception: ``code`` (OWS 2.0 exceptionCode), HTTP ``status``, ``locator``."""
-
-    def __init__(self, code: str, text: str, locator: str | None = None, status: int = 400):
-        super().__init__(text)
-        self.code, self.text, self.locator, self.status = code, text, locator, status
-
-
 @blueprint.route("", methods=["GET", "HEAD"])
 @blueprint.route("/", methods=["GET", "HEAD"])
 def dseo() -> Response:
     args = {k.lower(): v for k, v in request.args.items()}
-    service = args.get("service")
-    if not service:
-        raise OwsError("MissingParameterValue", "service is required (DSEO)", "service")
-    if service.upper() != "DSEO":
-        raise OwsError("InvalidParameterValue", f"service {service!r} is not DSEO", "service")
-    operation = args.get("request")
-    if not operation:
-        raise OwsError("MissingParameterValue", "request is required", "request")
-    match = {o.lower(): o for o in OPERATIONS}.get(operation.lower())
-    if match is None:
-        raise OwsError("OperationNotSupported", f"operation {operation!r} is not supported; "
-                       f"use one of {', '.join(OPERATIONS)}", "request", status=501)
+    match = operation(args, "DSEO", OPERATIONS)
     if match == "GetCapabilities":
         _check_accept_versions(args.get("acceptversions"))
         return _xml(capabilities(services()))

@@ -27,6 +27,7 @@ from ogc_server.errors import NotFound, OgcServerError
 from ogc_server.services import Services
 from ogc_server.web.context import services
 from ogc_server.web.errors import status_for
+from ogc_server.web.ows import operation
 from ogc_server.web.wcs import documents
 from ogc_server.web.wcs.errors import OwsError, from_domain, report
 from ogc_server.web.wcs.kvp import coverage_request
@@ -47,18 +48,7 @@ def wcs() -> Response:
             subsets.append(value)
         else:
             args.setdefault(key.lower(), value)
-    service = args.get("service")
-    if not service:
-        raise OwsError("MissingParameterValue", "service is required (WCS)", "service")
-    if service.upper() != "WCS":
-        raise OwsError("InvalidParameterValue", f"service {service!r} is not WCS", "service")
-    operation = args.get("request")
-    if not operation:
-        raise OwsError("MissingParameterValue", "request is required", "request")
-    match = {o.lower(): o for o in documents.OPERATIONS}.get(operation.lower())
-    if match is None:
-        raise OwsError("OperationNotSupported", f"operation {operation!r} is not supported; "
-                       f"use one of {', '.join(documents.OPERATIONS)}", "request", status=501)
+    match = operation(args, "WCS", documents.OPERATIONS)
     svc = services()
     if match == "GetCapabilities":
         _check_accept_versions(args.get("acceptversions"))

@@ -16,6 +16,9 @@ from ogc_server.coverage.errors import (
     TooLarge,
 )
 from ogc_server.errors import OgcServerError
+from ogc_server.web.ows import OwsError
+
+__all__ = ["CODES", "OwsError", "from_domain", "report"]
 
 OWS = "http://www.opengis.net/ows/2.0"
 
@@ -27,14 +30,6 @@ CODES: tuple[tuple[type[OgcServerError], str, int], ...] = (
     (TooLarge, "InvalidParameterValue", 400),
     (InvalidParameter, "InvalidParameterValue", 400),
 )
-
-
-class OwsError(Exception):
-    """An OWS exception: ``code`` (OWS 2.0 exceptionCode), HTTP ``status``, ``locator``."""
-
-    def __init__(self, code: str, text: str, locator: str | None = None, status: int = 400):
-        super().__init__(text)
-        self.code, self.text, self.locator, self.status = code, text, locator, status
 
 
 def from_domain(exc: OgcServerError) -> OwsError | None:
