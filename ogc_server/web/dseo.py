@@ -33,7 +33,7 @@ from ogc_server.web.download.blueprint import (
 )
 from ogc_server.web.download.http import answer
 from ogc_server.web.errors import status_for
-from ogc_server.web.ows import OwsError, operation
+from ogc_server.web.ows import OwsError, requested_operation
 
 LOGGER = logging.getLogger(__name__)
 blueprint = Blueprint("dseo", __name__, url_prefix="/dseo")
@@ -49,7 +49,7 @@ OPERATIONS = ("GetCapabilities", "GetProduct", "DescribeProduct")
 @blueprint.route("/", methods=["GET", "HEAD"])
 def dseo() -> Response:
     args = {k.lower(): v for k, v in request.args.items()}
-    match = operation(args, "DSEO", OPERATIONS)
+    match = requested_operation(args, "DSEO", OPERATIONS)
     if match == "GetCapabilities":
         _check_accept_versions(args.get("acceptversions"))
         return _xml(capabilities(services()))

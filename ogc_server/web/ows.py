@@ -13,7 +13,7 @@ class OwsError(Exception):
         self.code, self.text, self.locator, self.status = code, text, locator, status
 
 
-def operation(args: Mapping[str, str], service: str, operations: Sequence[str]) -> str:
+def requested_operation(args: Mapping[str, str], service: str, operations: Sequence[str]) -> str:
     """The operation a KVP request names, spelt as in ``operations``; :class:`OwsError` else.
 
     ``args`` has lower-case keys. ``service`` must name this service (any case), ``request``

@@ -27,7 +27,7 @@ from ogc_server.errors import NotFound, OgcServerError
 from ogc_server.services import Services
 from ogc_server.web.context import services
 from ogc_server.web.errors import status_for
-from ogc_server.web.ows import operation
+from ogc_server.web.ows import requested_operation
 from ogc_server.web.wcs import documents
 from ogc_server.web.wcs.errors import OwsError, from_domain, report
 from ogc_server.web.wcs.kvp import coverage_request
@@ -48,7 +48,7 @@ def wcs() -> Response:
             subsets.append(value)
         else:
             args.setdefault(key.lower(), value)
-    match = operation(args, "WCS", documents.OPERATIONS)
+    match = requested_operation(args, "WCS", documents.OPERATIONS)
     svc = services()
     if match == "GetCapabilities":
         _check_accept_versions(args.get("acceptversions"))
