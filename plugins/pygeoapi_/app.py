@@ -63,6 +63,8 @@ from plugins.pygeoapi_.config import (
     openapi_document,
     resource_extents,
 )
+from plugins.pygeoapi_.coverage_api import CONFORMANCE as COVERAGE_CONFORMANCE
+from plugins.pygeoapi_.coverage_api import Coverages, wants_any_format
 from plugins.pygeoapi_.records import RECORD_PROPERTIES, Catalogue, describe
 
 LOGGER = logging.getLogger(__name__)
@@ -125,6 +127,9 @@ ROUTES = Map([
     Rule("/collections/<cid>/metadata", endpoint="metadata", methods=GET),
     Rule("/collections/<cid>/items", endpoint="items", methods=["GET", "POST"]),
     Rule("/collections/<cid>/items/<item_id>", endpoint="item", methods=GET),
+    Rule("/collections/<cid>/coverage", endpoint="coverage", methods=GET),
+    Rule("/collections/<cid>/coverage/domainset", endpoint="domainset", methods=GET),
+    Rule("/collections/<cid>/coverage/rangetype", endpoint="rangetype", methods=GET),
 ], strict_slashes=False)
 
 #: Held while pygeoapi's module state is changed (installation, API construction).
@@ -200,10 +205,15 @@ class RecordsApp:
         self.extents_ttl = extents_ttl
         self.ids = collection_ids(self.settings)
         self.catalogue = Catalogue(services, self.ids)
+        self.coverages = Coverages(services, self.settings.collection_list,
+                                   self.catalogue.collection_id)
         self._store = services.store
         self._extents: tuple[float, dict[str, Extent | None]] | None = None
         self._extents_lock = threading.Lock()
-        config = build_config(self.settings, self.catalogue, self._live_extents())
+        extents = self._live_extents()
+        config = build_config(self.settings, self.catalogue, extents)
+        config["resources"].update(self.coverages.resources(
+            {cid: extents_block(extents.get(cid)) for cid in self.coverages.ids}))
         self.api = _new_api(config, openapi_document(config))
         # pygeoapi answers 400 for a datetime outside a configured temporal extent, where
         # OGC API Features asks for an empty result: items are served without it.
@@ -255,7 +265,8 @@ class RecordsApp:
             plain = APIRequest(Request({**environ, "QUERY_STRING": ""}), self.api.locales)
             return plain, self._error(plain, HTTPStatus(exc.code or 400),
                                       "InvalidParameterValue", "the request body is too large")
-        if api_request.format is None or api_request.format in FORMATS:
+        if (api_request.format is None or api_request.format in FORMATS
+                or wants_any_format(request.path)):
             return api_request, None
         wanted = request.args.get("f")
         if wanted is not None:
@@ -306,7 +317,7 @@ class RecordsApp:
 
     def _conformance(self, request: Request, api_request: APIRequest) -> Answer:
         headers = api_request.get_response_headers(**self.api.api_headers)
-        data = {"conformsTo": list(CONFORMANCE)}
+        data = {"conformsTo": [*CONFORMANCE, *COVERAGE_CONFORMANCE]}
         if api_request.format == core_api.F_HTML:
             return headers, HTTPStatus.OK, self._render(api_request, "conformance.html", data)
         return headers, HTTPStatus.OK, to_json(data, self.api.pretty_print)
@@ -393,6 +404,18 @@ class RecordsApp:
         answer = itemtypes_api.get_collection_item(self._items_api, api_request, cid, item_id)
         return _geojson(answer, api_request)
 
+    def _coverage(self, request: Request, api_request: APIRequest, cid: str) -> Answer:
+        if cid not in self.coverages.ids:
+            return self._error(api_request, HTTPStatus.NOT_FOUND, "NotFound",
+                               f"no coverage collection {cid!r}")
+        return self.coverages.coverage(self.api, request, self._error, cid)
+
+    def _domainset(self, request: Request, api_request: APIRequest, cid: str) -> Answer:
+        return self.coverages.domainset(self.api, request, self._error, cid)
+
+    def _rangetype(self, request: Request, api_request: APIRequest, cid: str) -> Answer:
+        return self.coverages.rangetype(self.api, request, self._error, cid)
+
     # Helpers ----------------------------------------------------------------------------------
 
     def _render(self, api_request: APIRequest, template: str, data: dict[str, Any]) -> str:
@@ -400,7 +423,10 @@ class RecordsApp:
                                   template, data, api_request.locale)
 
     def _decorate(self, doc: dict[str, Any]) -> None:
-        """Record-collection members pygeoapi does not write."""
+        """Record-collection members pygeoapi does not write (coverage links on coverages)."""
+        if doc.get("id") in self.coverages.ids:
+            self.coverages.decorate(self.api, doc)
+            return
         doc.update(self.catalogue.describe_collection(doc.get("id", "")))
 
     def _live_extents(self) -> dict[str, Extent | None]:
@@ -408,7 +434,8 @@ class RecordsApp:
             cached = self._extents
             if cached and time.monotonic() - cached[0] < self.extents_ttl:
                 return cached[1]
-            extents = resource_extents(self.ids, catalogue_extents(self._store))
+            extents = resource_extents({**self.ids, **self.coverages.ids},
+                                       catalogue_extents(self._store))
             self._extents = (time.monotonic(), extents)
             return extents
 
