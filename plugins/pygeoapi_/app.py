@@ -214,7 +214,9 @@ class RecordsApp:
         config = build_config(self.settings, self.catalogue, extents)
         config["resources"].update(self.coverages.resources(
             {cid: extents_block(extents.get(cid)) for cid in self.coverages.ids}))
-        self.api = _new_api(config, openapi_document(config))
+        document = openapi_document(config)
+        self.coverages.document(document)
+        self.api = _new_api(config, document)
         # pygeoapi answers 400 for a datetime outside a configured temporal extent, where
         # OGC API Features asks for an empty result: items are served without it.
         self._items_api = _view(self.api, {

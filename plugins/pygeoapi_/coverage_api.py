@@ -78,6 +78,25 @@ class Coverages:
         return {cid: coverage_resource(cid, collection, self.archive, extents[cid])
                 for cid, collection in self.ids.items()}
 
+    def document(self, openapi: dict[str, Any]) -> None:
+        """Add the parameters and paths pygeoapi 0.21 leaves out to its OpenAPI document."""
+        paths = openapi.setdefault("paths", {})
+        for cid in self.ids:
+            get = paths.get(f"/collections/{cid}/coverage", {}).get("get")
+            if get is not None:
+                get["parameters"] = [p for p in get["parameters"] if "bbox-crs" not in str(p)]
+                get["parameters"] += [_query(name, text) for name, text in _PARAMETERS]
+                get["responses"]["200"] = {"description": "the coverage as GeoTIFF",
+                                           "content": {GEOTIFF["mimetype"]: {}}}
+            for part, what in (("domainset", "domain set"), ("rangetype", "range type")):
+                paths[f"/collections/{cid}/coverage/{part}"] = {"get": {
+                    "summary": f"The {what} of the served product's coverage", "tags": [cid],
+                    "operationId": f"get{cid}Coverage{part.capitalize()}",
+                    "parameters": [_query("datetime", _PARAMETERS[-1][1])],
+                    "responses": {"200": {"description": f"CIS 1.1 JSON {what}"},
+                                  "404": {"description": "no online product"}},
+                }}
+
     # Endpoints --------------------------------------------------------------------------------
 
     def coverage(self, api: API, request: Request, error: ErrorFn, cid: str) -> Answer:
@@ -165,6 +184,22 @@ class Coverages:
         headers = plain.get_response_headers(core_api.SYSTEM_LOCALE, **api.api_headers)
         headers["Content-Type"] = "application/json"
         return headers, HTTPStatus.OK, to_json(build(product, source), api.pretty_print)
+
+
+_PARAMETERS = (
+    ("bbox-crs", "CRS of bbox: CRS84 (default) or an EPSG CRS URI"),
+    ("subset", "E(low:high),N(low:high) in the native CRS, or Lat(...),Long(...)"),
+    ("properties", "band names, comma separated, in output order"),
+    ("scale-factor", "a factor for both axes (0.5 halves the number of pixels)"),
+    ("scale-axes", "factors per axis: E(0.5),N(0.5)"),
+    ("scale-size", "pixels per axis: E(512),N(512)"),
+    ("datetime", "serve the latest product acquired in this instant or interval"),
+)
+
+
+def _query(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+            "description": description}
 
 
 def _plain(request: Request, api: API) -> APIRequest:

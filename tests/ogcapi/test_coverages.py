@@ -81,7 +81,10 @@ def test_conformance_and_openapi(demo_api: Api) -> None:
     classes = demo_api.json("/conformance")["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/core" in classes
     paths = demo_api.json("/openapi?f=json")["paths"]
-    assert f"/collections/{S2}/coverage" in paths
+    names = {p.get("name") for p in paths[f"/collections/{S2}/coverage"]["get"]["parameters"]}
+    assert {"subset", "properties", "datetime", "scale-size", "bbox-crs"} <= names
+    assert f"/collections/{S2}/coverage/domainset" in paths
+    assert f"/collections/{S2}/coverage/rangetype" in paths
 
 
 def test_latest_product_whole_grid(demo_api: Api, demo_settings: Settings) -> None:
