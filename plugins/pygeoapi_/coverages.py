@@ -43,7 +43,7 @@ PROVIDER = "plugins.pygeoapi_.coverages.ArchiveCoverageProvider"
 SUFFIX = "-coverage"
 COVERAGE_TYPES = S2_TYPES | GRD_TYPES
 #: The one output format (pygeoapi's ``f`` value and media type): CoverageJSON is not offered.
-GEOTIFF = {"name": "GTiff", "mimetype": "image/tiff"}
+GEOTIFF = {"name": "GTiff", "mimetype": "image/tiff; application=geotiff"}
 WGS84 = CRS.from_epsg(4326)
 
 

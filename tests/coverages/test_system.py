@@ -85,9 +85,15 @@ def test_ogcapi_coverage_through_the_composed_server(server: str) -> None:
     url = (f"{server}/ogcapi/collections/S2_MSI_L1C-coverage/coverage"
            "?properties=B04,B08&scale-size=E(20),N(10)")
     with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - our own server
-        assert response.headers["Content-Type"] == "image/tiff"
+        assert response.headers["Content-Type"] == "image/tiff; application=geotiff"
         body = response.read()
     with MemoryFile(body) as memory, memory.open() as out:
         assert (out.width, out.height, out.count) == (20, 10, 2)
         assert out.descriptions == ("B04", "B08")
 
+
+
+def test_gdal_ogcapi_driver_reads_the_coverage(server: str, tmp_path: Path) -> None:
+    out = _gdal(["gdalinfo", f"OGCAPI:{server}/ogcapi/collections/S2_MSI_L1C-coverage"],
+                tmp_path)
+    assert "Driver: OGCAPI" in out and "Band 1" in out

@@ -38,7 +38,7 @@ def _latest(demo_settings: Settings, collection: str, **kwargs: Any) -> Product:
 def _tiff(api: Api, path: str) -> tuple[Any, dict[str, Any]]:
     response = api.get(path)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.headers["Content-Type"] == "image/tiff"
+    assert response.headers["Content-Type"] == "image/tiff; application=geotiff"
     with MemoryFile(response.get_data()) as memory, memory.open() as dataset:
         facts = {"count": dataset.count, "crs": dataset.crs, "bounds": dataset.bounds,
                  "width": dataset.width, "height": dataset.height,
@@ -59,7 +59,8 @@ def test_collections_list_the_coverages(demo_api: Api) -> None:
     assert {"S2_MSI_L1C", "S1_SAR_L1_GRD", "products"} <= ids  # records stay as they were
     coverage = next(c for c in doc["collections"] if c["id"] == S2)
     tiffs = [link for link in coverage["links"]
-             if link["rel"].endswith("/coverage") and link["type"] == "image/tiff"]
+             if link["rel"].endswith("/coverage")
+             and link["type"] == "image/tiff; application=geotiff"]
     assert tiffs and tiffs[0]["href"].endswith(f"/collections/{S2}/coverage?f=GTiff")
     assert not any(link["type"] == "application/prs.coverage+json"
                    for link in coverage["links"])
