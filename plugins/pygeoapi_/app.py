@@ -127,9 +127,10 @@ ROUTES = Map([
     Rule("/collections/<cid>/metadata", endpoint="metadata", methods=GET),
     Rule("/collections/<cid>/items", endpoint="items", methods=["GET", "POST"]),
     Rule("/collections/<cid>/items/<item_id>", endpoint="item", methods=GET),
-    Rule("/collections/<cid>/coverage", endpoint="coverage", methods=GET),
-    Rule("/collections/<cid>/coverage/domainset", endpoint="domainset", methods=GET),
-    Rule("/collections/<cid>/coverage/rangetype", endpoint="rangetype", methods=GET),
+    Rule("/collections/<cid>/coverage", endpoint="coverage", methods=GET,
+         defaults={"part": "coverage"}),
+    Rule("/collections/<cid>/coverage/<any(domainset, rangetype):part>", endpoint="coverage",
+         methods=GET),
 ], strict_slashes=False)
 
 #: Held while pygeoapi's module state is changed (installation, API construction).
@@ -406,17 +407,9 @@ class RecordsApp:
         answer = itemtypes_api.get_collection_item(self._items_api, api_request, cid, item_id)
         return _geojson(answer, api_request)
 
-    def _coverage(self, request: Request, api_request: APIRequest, cid: str) -> Answer:
-        if cid not in self.coverages.ids:
-            return self._error(api_request, HTTPStatus.NOT_FOUND, "NotFound",
-                               f"no coverage collection {cid!r}")
-        return self.coverages.coverage(self.api, request, self._error, cid)
-
-    def _domainset(self, request: Request, api_request: APIRequest, cid: str) -> Answer:
-        return self.coverages.domainset(self.api, request, self._error, cid)
-
-    def _rangetype(self, request: Request, api_request: APIRequest, cid: str) -> Answer:
-        return self.coverages.rangetype(self.api, request, self._error, cid)
+    def _coverage(self, request: Request, api_request: APIRequest, cid: str,
+                  part: str) -> Answer:
+        return self.coverages.answer(self.api, request, self._error, cid, part)
 
     # Helpers ----------------------------------------------------------------------------------
 

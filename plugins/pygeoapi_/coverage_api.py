@@ -99,7 +99,19 @@ class Coverages:
 
     # Endpoints --------------------------------------------------------------------------------
 
-    def coverage(self, api: API, request: Request, error: ErrorFn, cid: str) -> Answer:
+    def answer(self, api: API, request: Request, error: ErrorFn, cid: str,
+               part: str) -> Answer:
+        """``coverage``, ``domainset`` or ``rangetype`` (``part``) of collection ``cid``."""
+        if cid not in self.ids:
+            return error(_plain(request, api), HTTPStatus.NOT_FOUND, "NotFound",
+                         f"no coverage collection {cid!r}")
+        if part == "domainset":
+            return self._describe(api, request, error, cid, _domainset)
+        if part == "rangetype":
+            return self._describe(api, request, error, cid, _rangetype)
+        return self._coverage(api, request, error, cid)
+
+    def _coverage(self, api: API, request: Request, error: ErrorFn, cid: str) -> Answer:
         plain = _plain(request, api)
         try:
             fmt = request.args.get("f")
@@ -127,12 +139,6 @@ class Coverages:
         api_request = APIRequest(Request(environ), api.locales)
         extras = Extras(product=product.identifier, scaling=scaling, bbox_crs=bbox_crs)
         return coverages_api.get_collection_coverage(_view(api, cid, extras), api_request, cid)
-
-    def domainset(self, api: API, request: Request, error: ErrorFn, cid: str) -> Answer:
-        return self._describe(api, request, error, cid, _domainset)
-
-    def rangetype(self, api: API, request: Request, error: ErrorFn, cid: str) -> Answer:
-        return self._describe(api, request, error, cid, _rangetype)
 
     def decorate(self, api: API, doc: dict[str, Any]) -> None:
         """The links and facts pygeoapi does not write into a coverage collection document."""
@@ -169,8 +175,6 @@ class Coverages:
     def _describe(self, api: API, request: Request, error: ErrorFn, cid: str,
                   build: Callable[[Product, CoverageSource], dict[str, Any]]) -> Answer:
         plain = _plain(request, api)
-        if cid not in self.ids:
-            return error(plain, HTTPStatus.NOT_FOUND, "NotFound", f"no coverage {cid!r}")
         try:
             product = self._product(cid, request.args.get("datetime"))
             if product is None:

@@ -251,7 +251,9 @@ class ArchiveCoverageProvider(BaseProvider):
 
 
 def _message(exc: InvalidQuery) -> str:
+    """The client's message, naming the OGC API parameter (the core names the WCS one)."""
     name = {"rangeSubset": "properties", "scaleSize": "scale-size",
             "scaleFactor": "scale-factor"}.get(exc.locator or "", exc.locator)
-    return f"{name}: {exc.user_msg}" if name and not exc.user_msg.startswith(name) else \
-        exc.user_msg
+    if name and not exc.user_msg.startswith(name):
+        return f"{name}: {exc.user_msg}"
+    return exc.user_msg
