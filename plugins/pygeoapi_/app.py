@@ -18,7 +18,8 @@ What pygeoapi still keeps per process is neutralised here:
 * the items handler parses ``filter`` as ECQL: our CQL2 text/JSON readers are installed in its
   place.
 
-Both replacements (:func:`install`) are the same for every application.
+Both replacements (:func:`install`) are the same for every application. The coverage
+collections (OGC API - Coverages) are answered through :mod:`plugins.pygeoapi_.coverage_api`.
 """
 
 from __future__ import annotations

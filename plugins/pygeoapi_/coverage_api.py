@@ -61,7 +61,8 @@ _FORMATS = {"gtiff", "geotiff", "tif", "tiff", "image/tiff"}
 def wants_any_format(path: str) -> bool:
     """Whether ``path`` is a coverage endpoint (its ``f`` values are checked here)."""
     parts = path.rstrip("/").split("/")
-    return "coverage" in parts[-2:]
+    return parts[-1] == "coverage" or (len(parts) > 1 and parts[-2] == "coverage"
+                                       and parts[-1] in ("domainset", "rangetype"))
 
 
 class Coverages:
