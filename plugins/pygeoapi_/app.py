@@ -18,7 +18,8 @@ What pygeoapi still keeps per process is neutralised here:
 * the items handler parses ``filter`` as ECQL: our CQL2 text/JSON readers are installed in its
   place.
 
-Both replacements (:func:`install`) are the same for every application.
+Both replacements (:func:`install`) are the same for every application. The coverage
+collections (OGC API - Coverages) are answered through :mod:`plugins.pygeoapi_.coverage_api`.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ from plugins.pygeoapi_.config import (
     openapi_document,
     resource_extents,
 )
+from plugins.pygeoapi_.coverage_api import CONFORMANCE as COVERAGE_CONFORMANCE
+from plugins.pygeoapi_.coverage_api import Coverages, wants_any_format
 from plugins.pygeoapi_.features import FEATURE_PROPERTIES
 from plugins.pygeoapi_.records import RECORD_PROPERTIES, Catalogue, describe
 
@@ -127,6 +130,10 @@ ROUTES = Map([
     Rule("/collections/<cid>/metadata", endpoint="metadata", methods=GET),
     Rule("/collections/<cid>/items", endpoint="items", methods=["GET", "POST"]),
     Rule("/collections/<cid>/items/<item_id>", endpoint="item", methods=GET),
+    Rule("/collections/<cid>/coverage", endpoint="coverage", methods=GET,
+         defaults={"part": "coverage"}),
+    Rule("/collections/<cid>/coverage/<any(domainset, rangetype):part>", endpoint="coverage",
+         methods=GET),
 ], strict_slashes=False)
 
 #: Held while pygeoapi's module state is changed (installation, API construction).
@@ -203,11 +210,18 @@ class RecordsApp:
         self.ids = collection_ids(self.settings)
         self.footprints = footprint_ids(self.settings)
         self.catalogue = Catalogue(services, self.ids)
+        self.coverages = Coverages(services, self.settings.collection_list,
+                                   self.catalogue.collection_id)
         self._store = services.store
         self._extents: tuple[float, dict[str, Extent | None]] | None = None
         self._extents_lock = threading.Lock()
-        config = build_config(self.settings, self.catalogue, self._live_extents())
-        self.api = _new_api(config, openapi_document(config))
+        extents = self._live_extents()
+        config = build_config(self.settings, self.catalogue, extents)
+        config["resources"].update(self.coverages.resources(
+            {cid: extents_block(extents.get(cid)) for cid in self.coverages.ids}))
+        document = openapi_document(config)
+        self.coverages.document(document)
+        self.api = _new_api(config, document)
         # pygeoapi answers 400 for a datetime outside a configured temporal extent, where
         # OGC API Features asks for an empty result: items are served without it.
         self._items_api = _view(self.api, {
@@ -258,7 +272,8 @@ class RecordsApp:
             plain = APIRequest(Request({**environ, "QUERY_STRING": ""}), self.api.locales)
             return plain, self._error(plain, HTTPStatus(exc.code or 400),
                                       "InvalidParameterValue", "the request body is too large")
-        if api_request.format is None or api_request.format in FORMATS:
+        if (api_request.format is None or api_request.format in FORMATS
+                or wants_any_format(request.path)):
             return api_request, None
         wanted = request.args.get("f")
         if wanted is not None:
@@ -309,7 +324,7 @@ class RecordsApp:
 
     def _conformance(self, request: Request, api_request: APIRequest) -> Answer:
         headers = api_request.get_response_headers(**self.api.api_headers)
-        data = {"conformsTo": list(CONFORMANCE)}
+        data = {"conformsTo": [*CONFORMANCE, *COVERAGE_CONFORMANCE]}
         if api_request.format == core_api.F_HTML:
             return headers, HTTPStatus.OK, self._render(api_request, "conformance.html", data)
         return headers, HTTPStatus.OK, to_json(data, self.api.pretty_print)
@@ -397,6 +412,10 @@ class RecordsApp:
         answer = itemtypes_api.get_collection_item(self._items_api, api_request, cid, item_id)
         return _geojson(answer, api_request)
 
+    def _coverage(self, request: Request, api_request: APIRequest, cid: str,
+                  part: str) -> Answer:
+        return self.coverages.answer(self.api, request, self._error, cid, part)
+
     # Helpers ----------------------------------------------------------------------------------
 
     def _render(self, api_request: APIRequest, template: str, data: dict[str, Any]) -> str:
@@ -404,8 +423,11 @@ class RecordsApp:
                                   template, data, api_request.locale)
 
     def _decorate(self, doc: dict[str, Any]) -> None:
-        """Record-collection members pygeoapi does not write (feature collections have
-        none)."""
+        """Record-collection members pygeoapi does not write (coverage links on coverage
+        collections; feature collections have none)."""
+        if doc.get("id") in self.coverages.ids:
+            self.coverages.decorate(self.api, doc)
+            return
         if doc.get("id", "") not in self.footprints:
             doc.update(self.catalogue.describe_collection(doc.get("id", "")))
 
@@ -414,7 +436,7 @@ class RecordsApp:
             cached = self._extents
             if cached and time.monotonic() - cached[0] < self.extents_ttl:
                 return cached[1]
-            extents = resource_extents({**self.ids, **self.footprints},
+            extents = resource_extents({**self.ids, **self.footprints, **self.coverages.ids},
                                        catalogue_extents(self._store))
             self._extents = (time.monotonic(), extents)
             return extents

@@ -90,3 +90,32 @@ def test_describe_unknown_coverage(client: FlaskClient) -> None:
                           "&coverageId=S2A_MSIL1C_NOPE")
     assert response.status_code == 404
     assert b'exceptionCode="NoSuchCoverage"' in response.data
+
+
+def test_capabilities_carry_inspire_download_service_facts(client: FlaskClient) -> None:
+    """INSPIRE download-service extended capabilities (scenario 1), checked for structure:
+    the INSPIRE schemas are not in the offline schema store."""
+    root = etree.fromstring(client.get("/wcs?service=WCS&request=GetCapabilities").data)
+    ows = "http://www.opengis.net/ows/2.0"
+    dls = "http://inspire.ec.europa.eu/schemas/inspire_dls/1.0"
+    common = "http://inspire.ec.europa.eu/schemas/common/1.0"
+    metadata = root.find(f"{{{ows}}}OperationsMetadata")
+    assert metadata is not None
+    assert etree.QName(metadata[-1]).localname == "ExtendedCapabilities"
+    extended = metadata[-1].find(f"{{{dls}}}ExtendedCapabilities")
+    assert extended is not None
+    names = [etree.QName(child).localname for child in extended]
+    assert names[:3] == ["MetadataUrl", "SupportedLanguages", "ResponseLanguage"]
+    assert set(names[3:]) == {"SpatialDataSetIdentifier"}
+    url = extended.findtext(f"{{{common}}}MetadataUrl/{{{common}}}URL")
+    assert url and "/csw?" in url and "request=GetRecordById" in url
+    assert extended.findtext(f"{{{common}}}SupportedLanguages/{{{common}}}DefaultLanguage/"
+                             f"{{{common}}}Language") == "eng"
+    assert extended.findtext(f"{{{common}}}ResponseLanguage/{{{common}}}Language") == "eng"
+    identifiers = {(node.findtext(f"{{{common}}}Code"), node.findtext(f"{{{common}}}Namespace"))
+                   for node in extended.iter(f"{{{dls}}}SpatialDataSetIdentifier")}
+    assert identifiers == {("S2_MSI_L1C", "EOP:CODE-DE"), ("S2_MSI_L2A", "EOP:CODE-DE"),
+                           ("S1_SAR_L1_GRD", "EOP:CODE-DE")}
+    for node in extended.iter(f"{{{dls}}}SpatialDataSetIdentifier"):
+        code = node.findtext(f"{{{common}}}Code")
+        assert f"id=EOP:CODE-DE:{code}&" in node.get("metadataURL", "")

@@ -1,9 +1,10 @@
-"""Real clients against the whole platform on 127.0.0.1: OWSLib and GDAL's WCS driver."""
+"""Real clients against the whole platform on 127.0.0.1: OWSLib, GDAL's WCS driver, HTTP."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,22 @@ def test_gdal_wcs_driver_subsets_a_latitude_first_coverage(server: str, grd: Pro
         assert dst.bounds.right == pytest.approx(lon1, abs=pixel)
         assert dst.bounds.top == pytest.approx(lat1, abs=pixel)
         assert dst.bounds.bottom == pytest.approx(lat0, abs=pixel)
+
+
+def test_ogcapi_coverage_through_the_composed_server(server: str) -> None:
+    """OGC API - Coverages at /ogcapi of the whole platform: a band subset, scaled, as GeoTIFF."""
+    url = (f"{server}/ogcapi/collections/S2_MSI_L1C-coverage/coverage"
+           "?properties=B04,B08&scale-size=E(20),N(10)")
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - our own server
+        assert response.headers["Content-Type"] == "image/tiff; application=geotiff"
+        body = response.read()
+    with MemoryFile(body) as memory, memory.open() as out:
+        assert (out.width, out.height, out.count) == (20, 10, 2)
+        assert out.descriptions == ("B04", "B08")
+
+
+
+def test_gdal_ogcapi_driver_reads_the_coverage(server: str, tmp_path: Path) -> None:
+    out = _gdal(["gdalinfo", f"OGCAPI:{server}/ogcapi/collections/S2_MSI_L1C-coverage"],
+                tmp_path)
+    assert "Driver: OGCAPI" in out and "Band 1" in out

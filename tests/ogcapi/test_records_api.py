@@ -13,6 +13,7 @@ from ogc_server.archive.query import ProductQuery, Range
 from ogc_server.services import build_services
 from ogc_server.settings import Settings
 from plugins.pygeoapi_.app import CONFORMANCE
+from plugins.pygeoapi_.coverage_api import CONFORMANCE as COVERAGE_CONFORMANCE
 from plugins.pygeoapi_.queryables import QUERYABLES
 from tests.conftest import DEMO_PRODUCTS
 from tests.ogcapi.conftest import Api, ids
@@ -46,7 +47,7 @@ def test_landing_page(demo_api: Api) -> None:
 
 def test_conformance_declares_what_is_implemented(demo_api: Api) -> None:
     classes = demo_api.json("/conformance")["conformsTo"]
-    assert classes == CONFORMANCE
+    assert classes == [*CONFORMANCE, *COVERAGE_CONFORMANCE]
     for cls in ("ogcapi-records-1/1.0/conf/core", "ogcapi-records-1/1.0/conf/record-core",
                 "ogcapi-records-1/1.0/conf/record-collection",
                 "ogcapi-records-1/1.0/conf/sorting", "ogcapi-features-3/1.0/conf/filter",
@@ -63,7 +64,9 @@ def test_collections_one_per_archive_collection(demo_api: Api, demo_settings: Se
     by_id = {c["id"]: c for c in doc["collections"]}
     expected = {c.short_name for c in demo_settings.collection_list} | {"products"}
     footprints = {f"{c.short_name}-footprints" for c in demo_settings.collection_list}
-    assert set(by_id) == expected | footprints
+    coverages = {cid for cid in by_id if cid.endswith("-coverage")}
+    assert coverages
+    assert set(by_id) - coverages == expected | footprints
     assert {by_id[f]["itemType"] for f in footprints} == {"feature"}
     s2 = by_id["S2_MSI_L1C"]
     assert s2["itemType"] == "record" and s2["type"] == "Collection"

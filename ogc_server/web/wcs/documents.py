@@ -2,7 +2,8 @@
 
 The capabilities name the conformance classes we implement (``PROFILES``): WCS core, the KVP
 binding, GMLCOV, GeoTIFF coverages, and the CRS, Scaling, Range Subsetting and Interpolation
-extensions. A coverage is described as a ``RectifiedGridCoverage`` in its native CRS, axes in
+extensions, and the INSPIRE download-service extended capabilities (:mod:`.inspire`). A
+coverage is described as a ``RectifiedGridCoverage`` in its native CRS, axes in
 the CRS's own order (EPSG:4326 is latitude first, as its definition says).
 """
 
@@ -18,6 +19,7 @@ from ogc_server.coverage.grid import axis_labels
 from ogc_server.coverage.render import MEDIA_TYPES
 from ogc_server.coverage.sources import CoverageSource
 from ogc_server.settings import Settings
+from ogc_server.web.wcs import inspire
 from ogc_server.web.wcs.kvp import INTERPOLATIONS, OUTPUT_CRS, crs_uri
 
 WCS = "http://www.opengis.net/wcs/2.0"
@@ -85,6 +87,7 @@ def capabilities(settings: Settings, products: Iterable[Product]) -> etree._Elem
     for name in OPERATIONS:
         http = _el(_el(_el(metadata, OWS, "Operation", name=name), OWS, "DCP"), OWS, "HTTP")
         _el(http, OWS, "Get", **{f"{{{XLINK}}}href": f"{settings.public_url}/wcs?"})
+    inspire.extended_capabilities(metadata, settings)
     service = _el(root, WCS, "ServiceMetadata")
     for media in MEDIA_TYPES:
         _el(service, WCS, "formatSupported", media)
