@@ -7,32 +7,22 @@ the settings (:mod:`plugins.pygeoapi_.config`) and routes requests to pygeoapi's
 framework-free handlers as flask_app does (``APIRequest.from_flask`` on a werkzeug request,
 ``(headers, status, content)`` back). Applications with different settings live side by side.
 
-What pygeoapi still keeps per process is neutralised here:
-
-* templates are rendered with a translated configuration cached per locale in
-  ``pygeoapi.l10n._cfg_cache``: that cache is replaced by one that keeps a dict per
-  application, chosen for each request through a context variable;
-* ``pygeoapi.api.conformance`` appends to a module-level list on every call: conformance is
-  answered here, with the classes this service implements;
-* ``API()`` calls ``logging.basicConfig``: skipped, only the CLI configures logging;
-* the items handler parses ``filter`` as ECQL: our CQL2 text/JSON readers are installed in its
-  place.
-
-Both replacements (:func:`install`) are the same for every application. The coverage
+What pygeoapi still keeps per process is neutralised in :mod:`plugins.pygeoapi_.pygeoapi_state`
+(template caches, logging set-up, filter readers); ``pygeoapi.api.conformance`` appends to a
+module-level list on every call, so conformance is answered here, with the classes this service
+implements. The coverage
 collections (OGC API - Coverages) are answered through :mod:`plugins.pygeoapi_.coverage_api`.
 """
 
 from __future__ import annotations
 
-import contextvars
 import copy
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -41,7 +31,6 @@ from urllib.parse import urlencode
 import pygeoapi
 import pygeoapi.api as core_api
 import pygeoapi.api.itemtypes as itemtypes_api
-from pygeoapi import l10n
 from pygeoapi.api import API, APIRequest
 from pygeoapi.util import render_j2_template, to_json
 from werkzeug.datastructures import MultiDict
@@ -68,6 +57,7 @@ from plugins.pygeoapi_.config import (
 from plugins.pygeoapi_.coverage_api import CONFORMANCE as COVERAGE_CONFORMANCE
 from plugins.pygeoapi_.coverage_api import Coverages, wants_any_format
 from plugins.pygeoapi_.features import FEATURE_PROPERTIES
+from plugins.pygeoapi_.pygeoapi_state import APPLICATION_CACHE, install, new_api
 from plugins.pygeoapi_.records import RECORD_PROPERTIES, Catalogue, describe
 
 LOGGER = logging.getLogger(__name__)
@@ -136,9 +126,6 @@ ROUTES = Map([
          methods=GET),
 ], strict_slashes=False)
 
-#: Held while pygeoapi's module state is changed (installation, API construction).
-_PYGEOAPI_LOCK = threading.Lock()
-
 Answer = tuple[dict[str, str], int, str | bytes]
 
 
@@ -146,59 +133,6 @@ def build_wsgi_app(services: Services) -> WSGIApp:
     """The OGC API - Records application over ``services`` (mounted at ``/ogcapi``)."""
     install()
     return RecordsApp(services)
-
-
-class _TemplateCaches(MutableMapping[Any, Any]):
-    """pygeoapi's translated-configuration cache, one dict per application.
-
-    The application serving the current request is chosen with :data:`_APPLICATION_CACHE`;
-    outside a request the cache is one shared dict, as pygeoapi's own.
-    """
-
-    def __init__(self, shared: dict[Any, Any]):
-        self._shared = shared
-
-    def _current(self) -> dict[Any, Any]:
-        current = _APPLICATION_CACHE.get()
-        return self._shared if current is None else current
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._current()[key]
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self._current()[key] = value
-
-    def __delitem__(self, key: Any) -> None:
-        del self._current()[key]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._current())
-
-    def __len__(self) -> int:
-        return len(self._current())
-
-
-_APPLICATION_CACHE: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
-    "ogcapi_template_cache", default=None)
-
-
-def install() -> None:
-    """Adapt pygeoapi's module state to several applications and to CQL2 (idempotent).
-
-    * the template configuration cache becomes :class:`_TemplateCaches`;
-    * pygeoapi 0.21 parses the ``filter`` parameter with the ECQL grammar and a POSTed body
-      with a CQL2 JSON reader that swaps bbox axes: both are replaced by our readers (which
-      also accept ECQL).
-    """
-    with _PYGEOAPI_LOCK:
-        if not isinstance(l10n._cfg_cache, _TemplateCaches):
-            l10n._cfg_cache = _TemplateCaches(l10n._cfg_cache)
-        itemtypes_api.parse_ecql_text = queryables.parse_filter
-        itemtypes_api.parse_cql2_json = _parse_json_body
-
-
-def _parse_json_body(data: str | bytes) -> Any:
-    return queryables.parse_filter(data, "cql-json")
 
 
 class RecordsApp:
@@ -221,7 +155,7 @@ class RecordsApp:
             {cid: extents_block(extents.get(cid)) for cid in self.coverages.ids}))
         document = openapi_document(config)
         self.coverages.document(document)
-        self.api = _new_api(config, document)
+        self.api = new_api(config, document)
         # pygeoapi answers 400 for a datetime outside a configured temporal extent, where
         # OGC API Features asks for an empty result: items are served without it.
         self._items_api = _view(self.api, {
@@ -288,11 +222,11 @@ class RecordsApp:
     @contextmanager
     def _templates(self) -> Iterator[None]:
         """Templates rendered meanwhile use this application's translated configuration."""
-        token = _APPLICATION_CACHE.set(self._template_cache)
+        token = APPLICATION_CACHE.set(self._template_cache)
         try:
             yield
         finally:
-            _APPLICATION_CACHE.reset(token)
+            APPLICATION_CACHE.reset(token)
 
     def _error(self, api_request: APIRequest, status: HTTPStatus, code: str,
                description: str) -> Answer:
@@ -447,32 +381,6 @@ class RecordsApp:
         resources = {cid: {**res, "extents": extents_block(extents.get(cid))}
                      for cid, res in self.api.config["resources"].items()}
         return _view(self.api, resources)
-
-
-def _new_api(config: dict[str, Any], openapi: dict[str, Any]) -> API:
-    """pygeoapi's API without its ``logging.basicConfig`` (the CLI configures logging)."""
-    with _PYGEOAPI_LOCK:
-        setup_logger = core_api.setup_logger
-        core_api.setup_logger = lambda _config: None
-        try:
-            api = API(config, openapi)
-        finally:
-            core_api.setup_logger = setup_logger
-    # The templates read a collection's title and provider types only. pygeoapi translates
-    # this copy once per locale and logs a warning for every key of every plain dict in it.
-    api.tpl_config["resources"] = {
-        cid: {"type": res["type"], "title": res["title"],
-              "providers": [_TemplateProvider(p["type"]) for p in res["providers"]]}
-        for cid, res in config["resources"].items()
-    }
-    return api
-
-
-@dataclass(frozen=True, slots=True)
-class _TemplateProvider:
-    """What a template reads of a provider (Jinja's ``provider['type']`` finds the field)."""
-
-    type: str
 
 
 def _view(api: API, resources: dict[str, Any]) -> API:
