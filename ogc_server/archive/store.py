@@ -17,6 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import iterate
 
 from ogc_server.archive.database import write_transaction
 from ogc_server.archive.hoist import hoist_filter
@@ -299,6 +301,8 @@ class ProductStore:
             sa.select(*columns).select_from(joined).where(*compiled.rtree, *compiled.where)
             .order_by(*compiled.order_by).limit(max(query.limit, 1)).offset(query.offset)
         )
+        if source is products:
+            page = _materialized_page(compiled, query)
         if compiled.refine is not None:
             return self._query_refined(conn, joined, compiled, query)
         hits = conn.execute(page).all()
@@ -492,3 +496,27 @@ def from_rows(rows: Sequence[Any]) -> list[Product]:
 
 def ids_of(result: QueryResult) -> Sequence[str]:
     return [p.identifier for p in result.products]
+
+
+def _materialized_page(compiled: Compiled, query: ProductQuery) -> Any:
+    """The page's ids (and the window count) from the whole match read once (PostgreSQL).
+
+    Asked with ``ORDER BY ... LIMIT`` over the table, the planner may walk the index that gives
+    the order (collection, newest first) and test every product of the collection against the
+    footprint and period, because it expects to stop after one page; the window count makes it
+    read to the end. A materialized CTE holds only the match (read through the GiST index over
+    collection, period and footprint) with the sort columns; the sort of those rows is cheap.
+    """
+    needed = {P.id}
+    for expression in compiled.order_by:
+        needed |= {c for c in iterate(expression)
+                   if isinstance(c, sa.Column) and c.table is products}
+    match = (sa.select(*sorted(needed, key=lambda c: c.name)).where(*compiled.where)
+             .cte("match").prefix_with("MATERIALIZED"))
+    adapter = ClauseAdapter(match)
+    columns: list[Any] = [match.c.id]
+    if query.count:
+        columns.append(sa.func.count().over())
+    return (sa.select(*columns).select_from(match)
+            .order_by(*[adapter.traverse(e) for e in compiled.order_by])
+            .limit(max(query.limit, 1)).offset(query.offset))
