@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from ogc_server.archive.database import create_engine, upgrade
+from ogc_server.archive.model import Product
 from ogc_server.archive.store import ProductStore
 from ogc_server.services import Services
 from ogc_server.settings import Settings, load_settings
@@ -265,3 +266,11 @@ def demo_server(demo_settings: Settings, demo_services: Services) -> Iterator[st
         built["app"] = build_application(settings, dataclasses.replace(demo_services,
                                                                        settings=settings))
         yield url
+
+
+@pytest.fixture(scope="session")
+def demo_products(demo_services: Services) -> list[Product]:
+    """Every product of the demo archive."""
+    from ogc_server.archive.query import ProductQuery
+
+    return demo_services.store.query(ProductQuery(limit=1000)).products

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask.testing import FlaskClient
 
 from ogc_server.archive.model import Product
-from ogc_server.archive.query import ProductQuery
-from ogc_server.services import Services, build_services
-from ogc_server.settings import Settings
+from ogc_server.services import Services
 from ogc_server.web import create_app
-
-
-@pytest.fixture(scope="session")
-def demo_services(demo_settings: Settings) -> Iterator[Services]:
-    """Services over the demo archive (SQLite, then PostGIS); read-only catalogue."""
-    services = build_services(demo_settings, migrate=False)
-    yield services
-    services.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def demo_products(demo_services: Services) -> list[Product]:
-    return demo_services.store.query(ProductQuery(limit=1000)).products
 
 
 @pytest.fixture(scope="session")

@@ -9,16 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from ogc_server.archive.model import OnlineState, Product
-from ogc_server.archive.query import ProductQuery
 from ogc_server.ingest.pipeline import Ingestor
 from ogc_server.services import Services, build_services
 from ogc_server.settings import Settings
 from ogc_server.web import create_app
-
-
-@pytest.fixture(scope="session")
-def demo_products(demo_services: Services) -> list[Product]:
-    return demo_services.store.query(ProductQuery(limit=1000)).products
 
 
 @pytest.fixture(scope="session")

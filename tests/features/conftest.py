@@ -3,23 +3,12 @@ and the whole platform on a real server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask.testing import FlaskClient
 
-from ogc_server.services import Services, build_services
-from ogc_server.settings import Settings
+from ogc_server.services import Services
 
 WFS = "/wfs?SERVICE=WFS&VERSION=2.0.0"
-
-
-@pytest.fixture(scope="session")
-def demo_services(demo_settings: Settings) -> Iterator[Services]:
-    """Services over the demo archive (SQLite, then PostGIS); read-only."""
-    services = build_services(demo_settings, migrate=False)
-    yield services
-    services.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,6 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
-from ogc_server.archive.model import Product
-from ogc_server.archive.query import ProductQuery
 from ogc_server.services import Services, build_services
 from ogc_server.settings import Settings
 from ogc_server.web import create_app
@@ -23,12 +21,6 @@ OPENSEARCH_SCHEMAS = SCHEMA_ROOT / "ogc" / "opensearchgeo" / "1.0" / "schemas"
 def demo_client(demo_services: Services) -> FlaskClient:
     """A test client of our Flask app over the demo archive (SQLite, then PostGIS)."""
     return create_app(demo_services).test_client()
-
-
-@pytest.fixture(scope="session")
-def demo_products(demo_services: Services) -> list[Product]:
-    """Every product of the demo archive."""
-    return demo_services.store.query(ProductQuery(limit=1000)).products
 
 
 @pytest.fixture
