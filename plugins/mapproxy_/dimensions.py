@@ -21,6 +21,7 @@ from lxml import etree
 
 from ogc_server.archive.extents import collection_extents
 from ogc_server.archive.store import ProductStore
+from ogc_server.ingest.xmlsafe import parse_xml
 from ogc_server.view.timeparam import format_instant
 from plugins.mapproxy_.config import LayerSpec, north_first
 
@@ -30,8 +31,6 @@ OWS_NS = "http://www.opengis.net/ows/1.1"
 #: Layer children that come before Dimension in both versions' schemas (1.1.1 DTD, 1.3.0 XSD).
 BEFORE_DIMENSION = frozenset({"Name", "Title", "Abstract", "KeywordList", "SRS", "CRS",
                               "LatLonBoundingBox", "EX_GeographicBoundingBox", "BoundingBox"})
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False)
 
 
 def call(app: Callable[..., Iterable[bytes]],
@@ -54,7 +53,7 @@ def with_length(headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, 
 
 def with_time(document: bytes, store: ProductStore, layers: Mapping[str, LayerSpec]) -> bytes:
     """``document`` (WMS 1.1.1 or 1.3.0 capabilities) with a TIME dimension per layer."""
-    tree = etree.ElementTree(etree.fromstring(document, _PARSER))
+    tree = etree.ElementTree(parse_xml(document, allow_doctype=True))
     root = tree.getroot()
     v13 = root.tag.startswith("{")
     extents = collection_extents(store)
@@ -134,7 +133,7 @@ def _number(value: float) -> str:
 def with_wmts_time(document: bytes, store: ProductStore,
                    layers: Mapping[str, LayerSpec]) -> bytes:
     """``document`` (WMTS 1.0 capabilities) with a Time dimension per layer (KVP ``TIME=``)."""
-    tree = etree.ElementTree(etree.fromstring(document, _PARSER))
+    tree = etree.ElementTree(parse_xml(document, allow_doctype=True))
     extents = collection_extents(store)
     for layer in tree.getroot().iter(f"{{{WMTS_NS}}}Layer"):
         identifier = layer.find(f"{{{OWS_NS}}}Identifier")

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from lxml import etree
 
+from ogc_server.ingest.xmlsafe import parse_xml
 from ogc_server.view.styles import styles_for
 from plugins.mapproxy_.checks import WmsError
 from plugins.mapproxy_.config import LayerSpec
@@ -29,7 +30,6 @@ from plugins.mapproxy_.dimensions import WMS_NS
 
 #: Names that mean a layer's own style.
 DEFAULT_STYLES = frozenset({"", "default", "inspire_common:default"})
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def route(query: str, request: str, layers: Mapping[str, LayerSpec]) -> str:
@@ -88,7 +88,7 @@ def style_layer(name: str, style: str, layers: Mapping[str, LayerSpec]) -> str |
 
 def with_styles(document: bytes, layers: Mapping[str, LayerSpec]) -> bytes:
     """WMS capabilities (1.1.1 or 1.3.0) with every style of each collection's layer."""
-    root = etree.fromstring(document, _PARSER)
+    root = parse_xml(document, allow_doctype=True)
     v13 = root.tag.startswith("{")
     ns = f"{{{WMS_NS}}}" if v13 else ""
     for layer in root.iter(f"{ns}Layer"):

@@ -111,3 +111,28 @@ def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
 def test_only_bytes_or_paths() -> None:
     with pytest.raises(TypeError):
         parse_xml("<r/>")  # type: ignore[arg-type]
+
+
+WMS_111 = (b'<?xml version="1.0"?>\n<!DOCTYPE WMT_MS_Capabilities SYSTEM '
+           b'"http://schemas.opengis.net/wms/1.1.1/WMS_MS_Capabilities.dtd"\n'
+           b' [\n <!ELEMENT VendorSpecificCapabilities EMPTY>\n ]>\n'
+           b'<WMT_MS_Capabilities version="1.1.1"/>')
+
+
+def test_an_external_doctype_only_where_allowed() -> None:
+    # documents the platform produced itself (WMS 1.1.1 capabilities name their DTD)
+    root = parse_xml(WMS_111, allow_doctype=True)
+    assert root.tag == "WMT_MS_Capabilities"
+    assert root.getroottree().docinfo.system_url.endswith("WMS_MS_Capabilities.dtd")
+    with pytest.raises(UnsafeXML):
+        parse_xml(WMS_111)
+
+
+@pytest.mark.parametrize("document", [
+    b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
+    b'<!DOCTYPE a SYSTEM "a.dtd" [<!ELEMENT a ANY> <!ENTITY % p "x">]><a/>',
+    b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>',
+])
+def test_entities_are_refused_even_where_a_doctype_is_allowed(document: bytes) -> None:
+    with pytest.raises(UnsafeXML):
+        parse_xml(document, allow_doctype=True)
