@@ -10,11 +10,12 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from ogc_server.archive.rows import aware
 from ogc_server.archive.store import ProductStore
 from ogc_server.archive.tables import products
 
@@ -72,21 +73,13 @@ def collection_extents(
             if direction:
                 extent.orbit_directions.add(direction)
             extent.bbox = _union_box(extent.bbox, (minx, miny, maxx, maxy))
-            extent.start = _earliest(extent.start, _aware(start))
-            extent.end = _latest(extent.end, _aware(end))
+            extent.start = _earliest(extent.start, aware(start))
+            extent.end = _latest(extent.end, aware(end))
             extent.resolution = _union_range(extent.resolution, res_min, res_max)
             extent.cloud_cover = _union_range(extent.cloud_cover, cc_min, cc_max)
     with _LOCK:
         _CACHE[store] = (time.monotonic(), generation, result)
     return result
-
-
-def _aware(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite aggregates bypass the column type
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _union_box(

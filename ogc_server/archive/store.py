@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,19 +24,12 @@ from ogc_server.archive.database import write_transaction
 from ogc_server.archive.hoist import hoist_filter
 from ogc_server.archive.model import OnlineState, Product
 from ogc_server.archive.query import COLUMNS, Compiled, ProductQuery, compile_query, resolve_name
+from ogc_server.archive.rows import ROW_COLUMNS, aware, from_row, from_rows, to_row
 from ogc_server.archive.tables import collection_keys, products, products_rtree
 from ogc_server.errors import InvalidQuery, ProductNotFound
 
 LOGGER = logging.getLogger(__name__)
 P = products.c
-
-_FIELD_TO_COLUMN = {"start": "start_time", "end": "end_time"}
-_COLUMN_TO_FIELD = {v: k for k, v in _FIELD_TO_COLUMN.items()}
-_PRODUCT_FIELDS = [f.name for f in fields(Product)]
-_ROW_COLUMNS = [c.name for c in products.columns if c.name != "id"]
-_PLAIN_FIELDS = [(name, _FIELD_TO_COLUMN.get(name, name)) for name in _PRODUCT_FIELDS
-                 if name not in ("footprint", "extra", "online_state")]
-
 
 class _RtreeFirst(Join):
     """``products_rtree CROSS JOIN products``: SQLite then reads the R*Tree first."""
@@ -159,7 +152,7 @@ class ProductStore:
             if c.name not in {"id", "identifier", "ingestion_date"}
         }
         stmt = stmt.on_conflict_do_update(index_elements=["identifier"], set_=update)
-        compiled = stmt.compile(dialect=conn.dialect, column_keys=_ROW_COLUMNS)
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=ROW_COLUMNS)
         processors = compiled._bind_processors
         sql = compiled.string
         if self.dialect == "sqlite":
@@ -183,8 +176,8 @@ class ProductStore:
             return lambda rows: conn.execute(stmt, rows)
         sql = sql.replace(template, "%s")
         constants = {k: v for k, v in compiled.construct_params(_check=False).items()
-                     if k not in _ROW_COLUMNS}
-        convert = [(name, processors.get(name)) for name in _ROW_COLUMNS]
+                     if k not in ROW_COLUMNS}
+        convert = [(name, processors.get(name)) for name in ROW_COLUMNS]
 
         def write_values(rows: list[dict[str, Any]]) -> None:
             cursor = conn.connection.cursor()
@@ -386,7 +379,7 @@ class ProductStore:
         with self.engine.connect() as conn:
             result = {}
             for name, count, start, end in conn.execute(stmt):
-                result[name] = CollectionStats(name, count, _aware(start), _aware(end))
+                result[name] = CollectionStats(name, count, aware(start), aware(end))
         with self._lock:
             self._stats = (time.monotonic(), result)
         return result
@@ -407,7 +400,7 @@ class ProductStore:
         stmt = sa.select(sa.func.count(), sa.func.max(P.id), sa.func.max(P.modification_date))
         with self.engine.connect() as conn:
             count, last_id, modified = conn.execute(stmt).one()
-        modified = _aware(modified)
+        modified = aware(modified)
         stamp = f"{modified.timestamp():.6f}" if modified else "0"
         return f"{count}-{last_id or 0}-{stamp}"
 
@@ -435,14 +428,6 @@ class ProductStore:
             conn.execute(sa.text("SELECT 1"))
 
 
-def _aware(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite aggregates bypass the column type
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _last_per_identifier(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per identifier: the last, keeping the first row's ingestion date."""
     kept: dict[str, dict[str, Any]] = {}
@@ -452,50 +437,6 @@ def _last_per_identifier(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row = {**row, "ingestion_date": earlier["ingestion_date"]}
         kept[row["identifier"]] = row
     return list(kept.values()) if len(kept) < len(rows) else rows
-
-
-def to_row(product: Product) -> dict[str, Any]:
-    """The table row for ``product`` (archive facts must be set)."""
-    if product.collection is None or product.region is None:
-        raise ValueError(f"{product.identifier}: collection and region must be set")
-    now = datetime.now(UTC)
-    geom = product.footprint
-    minx, miny, maxx, maxy = geom.bounds
-    row: dict[str, Any] = {column: getattr(product, name) for name, column in _PLAIN_FIELDS}
-    row.update(
-        footprint=shapely.to_wkb(geom),
-        minx=minx,
-        miny=miny,
-        maxx=maxx,
-        maxy=maxy,
-        extra=dict(product.extra),
-        online_state=OnlineState(product.online_state).value,
-        ingestion_date=product.ingestion_date or now,
-        modification_date=product.modification_date or now,
-    )
-    return row
-
-
-def from_row(row: Any, footprint: Any = None) -> Product:
-    """The product of a table row; ``footprint`` may pass the geometry already decoded."""
-    data = dict(row)
-    values = {name: data[column] for name, column in _PLAIN_FIELDS if column in data}
-    values["footprint"] = shapely.from_wkb(data["footprint"]) if footprint is None else footprint
-    values["online_state"] = OnlineState(data["online_state"])
-    values["extra"] = dict(data["extra"] or {})
-    return Product(**values)
-
-
-def from_rows(rows: Sequence[Any]) -> list[Product]:
-    """:func:`from_row` for many rows, the footprints decoded in one call."""
-    if not rows:
-        return []
-    footprints = shapely.from_wkb([r["footprint"] for r in rows])
-    return [from_row(r, f) for r, f in zip(rows, footprints, strict=True)]
-
-
-def ids_of(result: QueryResult) -> Sequence[str]:
-    return [p.identifier for p in result.products]
 
 
 def _materialized_page(compiled: Compiled, query: ProductQuery) -> Any:
