@@ -50,7 +50,12 @@ from rasterio.warp import calculate_default_transform, reproject
 from rasterio.windows import Window
 
 from ogc_server.archive.model import Product
-from ogc_server.ingest.xmlsafe import XMLError, parse_xml
+from ogc_server.ingest.radiometry import (
+    calibration_db,
+    colour,
+    s2_radiometry,
+    tone,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -59,8 +64,6 @@ MAX_SIZE = 16384
 """Longest side of a browse; larger products (e.g. real 25 000-pixel GRD) are decimated."""
 STRIP = 1024
 WGS84 = CRS.from_epsg(4326)
-SIGMA0_CALIBRATION_DB = 53.5
-"""20 log10(A) of sigma0 = DN^2 / A^2 when the product has no calibration annotation."""
 OLCI_SOLAR = {"Oa08": 1524.0, "Oa06": 1800.0, "Oa04": 1929.0}
 S5P_VARIABLES: dict[str, tuple[str, float, float]] = {
     "L2__NO2___": ("nitrogendioxide_tropospheric_column", 0.0, 1.5e-4),
@@ -73,11 +76,6 @@ S5P_VARIABLES: dict[str, tuple[str, float, float]] = {
     "L2__CLOUD_": ("cloud_fraction", 0.0, 1.0),
     "L2__AER_LH": ("aerosol_mid_height", 0.0, 5000.0),
 }
-#: viridis-like colour ramp
-RAMP = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)],
-                dtype=np.float64)
-
-
 @dataclass(frozen=True, slots=True)
 class BrowseFiles:
     """Files written by :func:`make_browse` (all in its ``out_dir``)."""
@@ -231,12 +229,6 @@ def _to_jpeg(cog: Path, target: Path, size: int) -> None:
         dst.write(data)
 
 
-def tone(reflectance: np.ndarray, gain: float = 3.0) -> np.ndarray:
-    """Natural-looking 8-bit brightness from reflectance (1/gain and brighter is white)."""
-    v = np.clip(reflectance * gain, 0.0, 1.0)
-    return np.rint(255.0 * np.power(v, 1 / 1.5)).astype(np.uint8)
-
-
 # Sentinel-2 -----------------------------------------------------------------------------------
 
 
@@ -250,38 +242,6 @@ def _s2_bands(product_dir: Path) -> dict[str, Path]:
             raise _NoImage(f"no {band} image")
         found[band] = candidates[0]
     return found
-
-
-def s2_radiometry(product_dir: Path, product: Product) -> tuple[float, dict[str, float]]:
-    """Quantification value and additive offsets per band (B02, B03, B04, B08).
-
-    Public: the view services read the original bands with the same radiometry."""
-    quant = 10000.0
-    offsets = {"B02": 0.0, "B03": 0.0, "B04": 0.0, "B08": 0.0}
-    baseline = product.processing_baseline or ""
-    if baseline and baseline >= "04.00":
-        offsets = dict.fromkeys(offsets, -1000.0)
-    candidates = sorted(product_dir.glob("MTD_MSIL*.xml")) + sorted(
-        product_dir.glob("MTD_MSIL*.XML"))
-    for mtd in candidates:
-        try:
-            root = parse_xml(mtd)
-        except (OSError, XMLError):
-            continue
-        found_offset = False
-        for e in root.iter("{*}QUANTIFICATION_VALUE", "{*}BOA_QUANTIFICATION_VALUE"):
-            if e.text and e.text.strip():
-                quant = float(e.text)
-        for e in root.iter("{*}RADIO_ADD_OFFSET", "{*}BOA_ADD_OFFSET"):
-            band_id = e.get("band_id")
-            name = {"1": "B02", "2": "B03", "3": "B04", "7": "B08"}.get(band_id or "")
-            if name and e.text:
-                offsets[name] = float(e.text)
-                found_offset = True
-        if not found_offset and not (baseline and baseline >= "04.00"):
-            offsets = dict.fromkeys(offsets, 0.0)
-        break
-    return quant, offsets
 
 
 def _render_s2(product_dir: Path, product: Product, stage: Path) -> None:
@@ -393,23 +353,6 @@ def _grd_measurement(product_dir: Path) -> Path:
     raise _NoImage("measurement files are empty")
 
 
-def calibration_db(product_dir: Path, measurement: Path) -> float:
-    """20 log10(A) of the measurement's sigma0 calibration (sigma0 dB = 10 log10(DN^2) - it)."""
-    stem = measurement.stem
-    for path in sorted(product_dir.glob("annotation/calibration/calibration-*.xml")):
-        if path.stem.removeprefix("calibration-") != stem:
-            continue
-        try:
-            root = parse_xml(path)
-            values = [float(v) for e in root.iter("{*}sigmaNought")
-                      for v in (e.text or "").split()]
-        except (OSError, XMLError, ValueError):
-            break
-        if values:
-            return 20.0 * math.log10(float(np.median(values)))
-    return SIGMA0_CALIBRATION_DB
-
-
 def _render_grd(product_dir: Path, product: Product, stage: Path) -> None:
     measurement = _grd_measurement(product_dir)
     with rasterio.open(measurement) as src:
@@ -513,16 +456,7 @@ def _render_s5p(product_dir: Path, product: Product, stage: Path) -> None:
     warped, transform = _warp(value[None].astype(np.float32), _gcps_from_arrays(lon, lat),
                               Resampling.nearest, SRC_METHOD="GCP_TPS")
     valid = np.isfinite(warped[0])
-    rgb = _colour(np.nan_to_num(warped[0]), low, high)
+    rgb = colour(np.nan_to_num(warped[0]), low, high)
     rgb[:, ~valid] = 0
     _write_stage(stage, np.concatenate([rgb, np.where(valid, 255, 0).astype(np.uint8)[None]]),
                  WGS84, transform)
-
-
-def _colour(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    pos = np.clip((values - low) / (high - low), 0, 1) * (len(RAMP) - 1)
-    i = np.minimum(pos.astype(int), len(RAMP) - 2)
-    f = (pos - i)[None]
-    rgb = RAMP[i].transpose(2, 0, 1) * (1 - f) + RAMP[i + 1].transpose(2, 0, 1) * f
-    return np.rint(rgb).astype(np.uint8)
-

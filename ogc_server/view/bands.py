@@ -43,7 +43,7 @@ from shapely.geometry import box
 from ogc_server.archive.model import OnlineState, Product
 from ogc_server.archive.storage import LocalStorage
 from ogc_server.errors import InvalidProduct
-from ogc_server.ingest.browse import calibration_db, s2_radiometry
+from ogc_server.ingest.radiometry import calibration_db, s2_radiometry
 from ogc_server.view.mapspec import MapSpec
 from ogc_server.view.styles import Style, colour, family
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ogc_server.ingest.browse import RAMP
+from ogc_server.ingest.radiometry import RAMP
 from ogc_server.view.styles import ndvi_colours
 
 SIZE = (200, 40)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ogc_server.ingest.browse import tone
+from ogc_server.ingest.radiometry import tone
 
 #: Stops of the NDVI colour ramp: (NDVI, (r, g, b)) from water through bare soil to dense
 #: vegetation.

@@ -10,7 +10,7 @@ from rasterio.crs import CRS
 from rasterio.windows import from_bounds
 
 from ogc_server.archive.model import OnlineState, Product
-from ogc_server.ingest.browse import s2_radiometry, tone
+from ogc_server.ingest.radiometry import s2_radiometry, tone
 from ogc_server.services import Services
 from ogc_server.view.bands import MAX_SOURCE_PIXELS, ReadBudget, band_files, render_bands
 from ogc_server.view.render import MapSpec, render_browse
