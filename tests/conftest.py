@@ -50,8 +50,9 @@ def make_config(tmp: Path, database_url: str | None = None, **extra: str) -> Pat
     return config_dir / "ogc-server.yml"
 
 
-def _postgres_database() -> Iterator[str]:
-    """A fresh PostGIS database for one test session, dropped afterwards."""
+def _admin_engine() -> sa.engine.Engine:
+    """An engine on the PostgreSQL server's admin database; skips (or fails where the services
+    are required) when no server answers."""
     try:
         admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -60,6 +61,12 @@ def _postgres_database() -> Iterator[str]:
         if REQUIRE_SERVICES:
             pytest.fail(f"PostgreSQL is required here but not reachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable: {exc}")
+    return admin
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh PostGIS database for one test session, dropped afterwards."""
+    admin = _admin_engine()
     name = f"ogc_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -216,14 +223,7 @@ def _demo_database(tmp: Path) -> str:
 
     name = f"ogc_demo_{_run_id()}"
     url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # no server here
-        if REQUIRE_SERVICES:
-            pytest.fail(f"PostgreSQL is required here but not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    admin = _admin_engine()
     with FileLock(str(tmp) + ".db.lock"), admin.connect() as conn:
         exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
                               {"n": name}).first()
