@@ -287,17 +287,18 @@ class ProductStore:
         (window count), then the page's rows are read by id."""
         joined = source if source is not None else _RtreeFirst(
             products_rtree, products, products_rtree.c.id == P.id)
-        columns: list[Any] = [P.id]
-        if query.count:
-            columns.append(sa.func.count().over())
-        page = (
-            sa.select(*columns).select_from(joined).where(*compiled.rtree, *compiled.where)
-            .order_by(*compiled.order_by).limit(max(query.limit, 1)).offset(query.offset)
-        )
-        if source is products:
-            page = _materialized_page(compiled, query)
         if compiled.refine is not None:
             return self._query_refined(conn, joined, compiled, query)
+        if source is products:
+            page = _materialized_page(compiled, query)
+        else:
+            columns: list[Any] = [P.id]
+            if query.count:
+                columns.append(sa.func.count().over())
+            page = (
+                sa.select(*columns).select_from(joined).where(*compiled.rtree, *compiled.where)
+                .order_by(*compiled.order_by).limit(max(query.limit, 1)).offset(query.offset)
+            )
         hits = conn.execute(page).all()
         total = hits[0][1] if (hits and query.count) else None
         if query.count and total is None:
