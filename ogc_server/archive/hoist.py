@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
 
 from pygeofilter import ast
 
+from ogc_server.archive.filters import FilterTerms
 from ogc_server.archive.query import SPATIAL_RELATIONS, ProductQuery, Range, resolve_name
 from ogc_server.errors import InvalidQuery
 
@@ -42,8 +42,6 @@ def hoist_filter(query: ProductQuery) -> ProductQuery:
     terms = _conjuncts(query.filter)
     if terms is None:
         return query
-    from ogc_server.archive.filters import FilterTerms
-
     out = dataclasses.replace(query, where=dict(query.where))
     reader = FilterTerms()
     period = _Period(free=query.start is None and query.end is None)
@@ -117,7 +115,7 @@ def _take_collection(out: ProductQuery, term: ast.Node) -> bool:
     return False
 
 
-def _take_equality(out: ProductQuery, term: ast.Node, reader: Any) -> bool:
+def _take_equality(out: ProductQuery, term: ast.Node, reader: FilterTerms) -> bool:
     name = _attribute(term)
     if name not in _EQUALITY or name in out.where:
         return False
@@ -130,7 +128,7 @@ def _take_equality(out: ProductQuery, term: ast.Node, reader: Any) -> bool:
     return False
 
 
-def _take_cloud(out: ProductQuery, term: ast.Node, reader: Any) -> bool:
+def _take_cloud(out: ProductQuery, term: ast.Node, reader: FilterTerms) -> bool:
     """A cloud-cover bound or range (the R*Tree has a cloud axis)."""
     if _attribute(term) != "cloud_cover" or "cloud_cover" in out.where:
         return False
@@ -151,7 +149,7 @@ def _take_cloud(out: ProductQuery, term: ast.Node, reader: Any) -> bool:
     return True
 
 
-def _take_space(out: ProductQuery, term: ast.Node, reader: Any) -> bool:
+def _take_space(out: ProductQuery, term: ast.Node, reader: FilterTerms) -> bool:
     if out.geometry is not None:
         return False
     found = reader.spatial(term)
@@ -184,7 +182,7 @@ class _Period:
         ("end", LE): "during_high",
     }
 
-    def take(self, term: ast.Node, reader: Any) -> bool:
+    def take(self, term: ast.Node, reader: FilterTerms) -> bool:
         if not self.free:
             return False
         if isinstance(term, ast.TemporalPredicate):
