@@ -14,8 +14,8 @@ from ogc_server.service_metadata.descriptions import (
     NETWORK_SERVICES,
     Operation,
     ServiceDescription,
-    describe,
-    describe_all,
+    describe_service,
+    describe_services,
     identifier_prefix,
     metadata_date,
     served_collections,
@@ -26,6 +26,6 @@ from ogc_server.service_metadata.iso import service_record
 
 __all__ = [
     "CSW_RECORD_MEDIA_TYPE", "KEYS", "NETWORK_SERVICES", "Operation", "ServiceDescription",
-    "describe", "describe_all", "identifier_prefix", "metadata_date", "served_collections",
-    "service_identifier", "service_record", "service_record_url",
+    "describe_service", "describe_services", "identifier_prefix", "metadata_date",
+    "served_collections", "service_identifier", "service_record", "service_record_url",
 ]

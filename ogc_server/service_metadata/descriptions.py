@@ -183,7 +183,7 @@ def service_record_url(settings: Settings, key: str) -> str:
     return Links(settings.public_url).csw_record(service_identifier(settings, key))
 
 
-def describe(settings: Settings, key: str) -> ServiceDescription:
+def describe_service(settings: Settings, key: str) -> ServiceDescription:
     """The description of one service (``key``: one of :data:`KEYS`)."""
     spec = _spec(key)
     links = Links(settings.public_url)
@@ -212,8 +212,8 @@ def describe(settings: Settings, key: str) -> ServiceDescription:
     )
 
 
-def describe_all(settings: Settings) -> tuple[ServiceDescription, ...]:
-    return tuple(describe(settings, key) for key in KEYS)
+def describe_services(settings: Settings) -> tuple[ServiceDescription, ...]:
+    return tuple(describe_service(settings, key) for key in KEYS)
 
 
 def served_collections(settings: Settings, key: str) -> list[Collection]:
