@@ -127,9 +127,10 @@ class ServiceRecordsProvider(BaseProvider):
         super().__init__(provider_def)
         self.records: ServiceRecords = provider_def["data"]
         self.properties = list(PROPERTIES)
+        self._fields = {name: {"type": kind} for name, (kind, _) in FIELDS.items()}
 
     def get_fields(self) -> dict[str, dict[str, Any]]:
-        return {name: {"type": kind} for name, (kind, _) in FIELDS.items()}
+        return self._fields
 
     def query(self, offset: int = 0, limit: int = 10, resulttype: str = "results",
               bbox: Sequence[float] | None = None, datetime_: str | None = None,
