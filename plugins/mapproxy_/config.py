@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pyproj
 import yaml
@@ -118,9 +119,10 @@ def build_config(settings: Settings, catalogue: str, template: Path | None = Non
     contact = settings.contact
     md = conf["services"]["wms"].setdefault("md", {})
     wms_service, wmts_service = (describe_service(settings, key) for key in ("wms", "wmts"))
+    # MapProxy's templates write these texts as they are: escaped here
     md.update(
-        title=wms_service.title,
-        abstract=wms_service.abstract,
+        title=escape(wms_service.title),
+        abstract=escape(wms_service.abstract),
         online_resource=settings.public_url + "/wms",
         contact={"organization": contact.organisation, "email": contact.email},
     )
@@ -133,8 +135,8 @@ def build_config(settings: Settings, catalogue: str, template: Path | None = Non
     conf["globals"].setdefault("srs", {}).update(
         axis_order_ne=northing_first,
         axis_order_en=[c for c in view.srs if c not in northing_first])
-    conf["services"]["wmts"]["md"] = {"title": wmts_service.title,
-                                      "abstract": wmts_service.abstract}
+    conf["services"]["wmts"]["md"] = {"title": escape(wmts_service.title),
+                                      "abstract": escape(wmts_service.abstract)}
     cache_dir = cache_root(settings) / (cache_tag or "live")
     conf.setdefault("globals", {}).setdefault("cache", {}).update(
         base_dir=str(cache_dir), lock_dir=str(cache_dir / "locks"),
