@@ -29,7 +29,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
 #: Bytes one connection may send before the event loop turns to the next one.
-TURN = 256 * 1024
+TURN = 128 * 1024
 
 #: Errors that mean the client went away (the loop closes the connection).
 _GONE = frozenset({errno.ECONNRESET, errno.ENOTCONN, errno.ESHUTDOWN, errno.ECONNABORTED,
