@@ -240,6 +240,10 @@ def main() -> None:
                 "idle": search_latency(base, search, args.samples),
                 "10_fast_downloads": under_load(base, url, search, args.samples, None),
                 "10_slow_downloads_2MB_s": under_load(base, url, search, args.samples, "2M"),
+                # the same machine load with nginx sending the bytes: what the clients and
+                # the kernel cost the search, apart from our server
+                "10_fast_downloads_from_nginx": under_load(base, nginx_url, search,
+                                                           args.samples, None),
             }
         finally:
             if nginx is not None:

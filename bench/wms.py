@@ -149,7 +149,8 @@ def baseline(services: Services, products: list[Product], repeat: int, seed: int
                               limit=services.settings.view.max_products)
         image = render_browse(drawn, services.storage, spec, services.settings.gdal_env)
         if image is not None:
-            Image.fromarray(image.transpose(1, 2, 0), "RGBA").save(io.BytesIO(), "PNG")
+            Image.fromarray(image.transpose(1, 2, 0), "RGBA").save(
+                io.BytesIO(), "PNG", compress_level=services.settings.view.png_compression)
         seconds.append(time.perf_counter() - started)
     return benchlib.summary_ms(seconds)
 

@@ -64,6 +64,8 @@ class ViewSettings(_Model):
     max_products: int = Field(20, ge=1, le=500)
     max_footprints: int = Field(500, ge=1, le=10000)
     tile_cache: bool = True
+    #: zlib level of the PNG maps the renderer encodes (1: fastest; 9: smallest).
+    png_compression: int = Field(1, ge=0, le=9)
     srs: list[str] = ["EPSG:4326", "EPSG:3857", "EPSG:25832", "EPSG:25833", "EPSG:3035",
                       "EPSG:32631", "EPSG:32632", "EPSG:32633", "EPSG:32634"]
 

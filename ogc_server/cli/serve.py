@@ -1,4 +1,4 @@
-"""``ogc-server serve``: run the composed WSGI application with waitress."""
+"""``ogc-server serve``: run the composed WSGI application (waitress, see web.server)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,9 @@ from ogc_server.cli import Context, pass_context
 def command(ctx: Context, host: str | None, port: int | None, threads: int | None,
             demo_if_empty: bool) -> None:
     """Serve the platform (landing page, services, downloads) over HTTP."""
-    from waitress import serve
-
     from ogc_server.compose import build_application
     from ogc_server.services import build_services
+    from ogc_server.web.server import create
 
     settings = ctx.settings
     services = build_services(settings)
@@ -35,5 +34,7 @@ def command(ctx: Context, host: str | None, port: int | None, threads: int | Non
     host = host or settings.server.host
     port = port or settings.server.port
     click.echo(f"serving {settings.title} on http://{host}:{port}/", err=True)
-    serve(application, host=host, port=port, threads=threads or settings.server.threads,
-          ident="ogc-server", channel_timeout=120, connection_limit=1000)
+    server = create(application, host=host, port=port,
+                    threads=threads or settings.server.threads, ident="ogc-server",
+                    channel_timeout=120, connection_limit=1000)
+    server.run()

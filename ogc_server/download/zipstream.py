@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import socket
 import stat
 import struct
 import time
@@ -247,6 +248,33 @@ class PieceReader:
         self.pos += len(data)
         return data
 
+    def send_to(self, sock: socket.socket, limit: int) -> int:
+        """Send up to ``limit`` bytes from the current position to ``sock``; returns how many.
+
+        File bytes go with ``os.sendfile`` (the kernel copies them from the page cache to the
+        socket), the ZIP's own headers with ``send``. Stops early where the socket is full;
+        raises :class:`BlockingIOError` only when nothing at all was sent.
+        """
+        sent = 0
+        try:
+            for piece in self.layout.slice(self.pos, min(self.layout.size, self.pos + limit)):
+                if piece.data is not None:
+                    count = sock.send(piece.data)
+                else:
+                    count = os.sendfile(sock.fileno(), self._open(piece), piece.start,
+                                        piece.length)
+                    if count == 0:
+                        raise OSError(f"{piece.path} is shorter than when the download was "
+                                      "laid out")
+                self.pos += count
+                sent += count
+                if count < piece.length:
+                    break
+        except BlockingIOError:
+            if not sent:
+                raise
+        return sent
+
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
@@ -262,7 +290,7 @@ class PieceReader:
 
     # Files ------------------------------------------------------------------------------------
 
-    def _file_bytes(self, piece: Piece) -> bytes:
+    def _open(self, piece: Piece) -> int:
         assert piece.path is not None
         if self._fd_path != piece.path or self._fd is None:
             if self._fd is not None:
@@ -270,9 +298,13 @@ class PieceReader:
                 self._fd = None
             self._fd = os.open(self.base / piece.path, os.O_RDONLY)
             self._fd_path = piece.path
-        data = os.pread(self._fd, piece.length, piece.start)
+        return self._fd
+
+    def _file_bytes(self, piece: Piece) -> bytes:
+        fd = self._open(piece)
+        data = os.pread(fd, piece.length, piece.start)
         while len(data) < piece.length:  # a very large read may come back in parts
-            more = os.pread(self._fd, piece.length - len(data), piece.start + len(data))
+            more = os.pread(fd, piece.length - len(data), piece.start + len(data))
             if not more:
                 raise OSError(f"{piece.path} is shorter than when the download was laid out")
             data += more

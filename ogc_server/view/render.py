@@ -2,9 +2,11 @@
 
 The renderer asks the catalogue which products of a collection lie in the map (the one query
 engine, :meth:`ProductStore.query`), then warps each product's browse COG (made at ingestion,
-:mod:`ogc_server.ingest.browse`) into the map's grid with GDAL's warper and lays them over each
-other, the first on top: newest first, or for optical data with a time filter least cloudy first
-(a mosaic of the clearest views of the period). Work per request is bounded twice:
+:mod:`ogc_server.ingest.browse`) into the map's grid (:mod:`ogc_server.view.warp`: decoded
+overviews cached, bilinear sampling; GDAL's warper for maps far coarser than the coarsest
+overview) and lays them over each other, the first on top: newest first, or for optical data
+with a time filter least cloudy first (a mosaic of the clearest views of the period). Work per
+request is bounded twice:
 
 * at most ``max_products`` products are read (those that would show on top); drawing stops
   earlier once every pixel is opaque;
@@ -42,19 +44,25 @@ from ogc_server.errors import InvalidProduct
 from ogc_server.view.bands import (
     ReadBudget,
     overview_for,
-    pixel_ratio,
     readable,
     render_bands,
 )
 from ogc_server.view.mapspec import WGS84, MapSpec
 from ogc_server.view.styles import Style
 from ogc_server.view.timeparam import TimeFilter
+from ogc_server.view.warp import BrowseCache, MapGrid, band_rows, sample
 
 LOGGER = logging.getLogger(__name__)
 #: Products read from the catalogue per product drawn (the time filter of a list of instants
 #: is applied to the candidates, which the query selects by their overall span).
 CANDIDATES_PER_PRODUCT = 4
 OUTLINE = (255, 140, 0, 255)
+#: Source pixels per map pixel up to which a browse is drawn by sampling its pixels
+#: (:mod:`ogc_server.view.warp`); beyond (a map much coarser than the coarsest overview)
+#: GDAL's warper averages them.
+MAX_POINT_RATIO = 2.0
+#: Browse COG headers and decoded overviews, shared by every map request of the process.
+BROWSE = BrowseCache()
 
 
 def find_products(
@@ -119,9 +127,10 @@ def render_browse(
     alpha = np.zeros((spec.height, spec.width), dtype=np.float32)
     drawn = 0
     budget = ReadBudget()
+    grid = MapGrid(spec)
     with rasterio.Env(**dict(gdal_env or {})):
         for product in products:
-            layer = _draw(product, storage, spec, style, budget)
+            layer = _draw(product, storage, spec, style, budget, grid)
             if layer is None or not layer[3].any():
                 continue
             a = layer[3].astype(np.float32) / 255.0
@@ -142,7 +151,7 @@ def render_browse(
 
 
 def _draw(product: Product, storage: LocalStorage, spec: MapSpec, style: Style | None,
-          budget: ReadBudget) -> np.ndarray | None:
+          budget: ReadBudget, grid: MapGrid) -> np.ndarray | None:
     """One product in the map grid (RGBA), from its bands where needed, else its browse."""
     assert product.browse_path
     try:
@@ -151,35 +160,42 @@ def _draw(product: Product, storage: LocalStorage, spec: MapSpec, style: Style |
         LOGGER.warning("%s: browse path leaves the archive", product.identifier)
         return None
     try:
-        with rasterio.open(path) as full:
-            ratio = pixel_ratio(full, spec, product)
-            level = overview_for(full.overviews(1), ratio)[0] if ratio is not None else None
-        if style is not None and readable(product) and (
-                not style.default or (ratio is not None and ratio < 1.0)):
+        info, key = BROWSE.info(path)
+        placement = grid.place(info)
+        if placement is None:
+            return None
+        ratio = placement.ratio
+        if style is not None and readable(product) and (not style.default or ratio < 1.0):
             layer = render_bands(product, storage, spec, style, budget)
             if layer is not None:
                 return layer
-        with rasterio.open(path, overview_level=level) if level is not None else \
-                rasterio.open(path) as src:
-            bands = [1, 2, 3, 4] if src.count >= 4 else [1, 1, 1, 2]
-            out = np.zeros((4, spec.height, spec.width), dtype=np.uint8)
-            reproject(
-                source=rasterio.band(src, bands), destination=out,
-                dst_transform=spec.transform, dst_crs=spec.crs,
-                resampling=Resampling.bilinear, num_threads=1, init_dest_nodata=True,
-                dst_nodata=0, src_nodata=None,
-            )
-            return out
+        level, factor = overview_for(list(info.factors), ratio)
+        if ratio / factor > MAX_POINT_RATIO:
+            return _warp_with_gdal(path, level, spec)
+        found = BROWSE.pixels(path, key, info, level, placement)
+        if found is None:
+            return None
+        data, factor, col0, row0 = found
+        out = np.zeros((4, spec.height, spec.width), dtype=np.uint8)
+        sample(data, band_rows(info), placement, factor, col0, row0, out)
+        return out
     except (RasterioError, OSError, ValueError) as exc:
         LOGGER.warning("%s: browse not drawn: %s", product.identifier, exc)
         return None
 
 
-def _overview_level(src: Any, spec: MapSpec, product: Product) -> int | None:
-    """The coarsest overview of ``src`` still at least as fine as the map (``None``: full
-    resolution)."""
-    ratio = pixel_ratio(src, spec, product)
-    return overview_for(src.overviews(1), ratio)[0] if ratio is not None else None
+def _warp_with_gdal(path: Any, level: int | None, spec: MapSpec) -> np.ndarray:
+    """The browse warped by GDAL, whose bilinear kernel widens with the reduction (for maps
+    much coarser than the coarsest overview, where sampling points would alias)."""
+    with rasterio.open(path, overview_level=level) if level is not None else \
+            rasterio.open(path) as src:
+        bands = [1, 2, 3, 4] if src.count >= 4 else [1, 1, 1, 2]
+        out = np.zeros((4, spec.height, spec.width), dtype=np.uint8)
+        reproject(source=rasterio.band(src, bands), destination=out,
+                  dst_transform=spec.transform, dst_crs=spec.crs,
+                  resampling=Resampling.bilinear, num_threads=1, init_dest_nodata=True,
+                  dst_nodata=0, src_nodata=None)
+        return out
 
 
 def render_footprints(products: Iterable[Product], spec: MapSpec,

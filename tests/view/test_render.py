@@ -11,14 +11,15 @@ from rasterio.warp import transform_bounds
 from ogc_server.archive.model import Product
 from ogc_server.archive.query import ProductQuery
 from ogc_server.services import Services
+from ogc_server.view.bands import overview_for
 from ogc_server.view.render import (
     MapSpec,
-    _overview_level,
     find_products,
     render_browse,
     render_footprints,
 )
 from ogc_server.view.timeparam import parse_time
+from ogc_server.view.warp import BrowseCache, MapGrid
 
 WGS84 = CRS.from_epsg(4326)
 WORLD = MapSpec((-180.0, -90.0, 180.0, 90.0), WGS84, 720, 360)
@@ -91,12 +92,16 @@ def test_nothing_drawn_is_none(view_services: Services) -> None:
 def test_reads_the_overview_that_matches_the_map(view_services: Services) -> None:
     product = _products(view_services, GRD)[0]
     assert product.browse_path
-    with rasterio.open(view_services.storage.product_dir(product.browse_path)) as src:
+    path = view_services.storage.product_dir(product.browse_path)
+    info, _ = BrowseCache().info(path)
+    with rasterio.open(path) as src:
         assert src.overviews(1)
         full = _spec(product, size=max(src.width, src.height) * 2)
         small = _spec(product, size=max(4, max(src.width, src.height) // 8))
-        assert _overview_level(src, full, product) is None
-        assert _overview_level(src, small, product) == len(src.overviews(1)) - 1
+    for spec, level in ((full, None), (small, len(info.factors) - 1)):
+        placement = MapGrid(spec).place(info)
+        assert placement is not None
+        assert overview_for(list(info.factors), placement.ratio)[0] == level
 
 
 def test_footprints_are_outlines(view_services: Services) -> None:

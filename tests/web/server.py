@@ -1,4 +1,4 @@
-"""A real waitress server on 127.0.0.1 for system tests."""
+"""The platform's own HTTP server (ogc_server.web.server) on 127.0.0.1 for system tests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from waitress.server import create_server
+from ogc_server.web.server import create
 
 
 @contextmanager
@@ -17,8 +17,8 @@ def running(application: Any, threads: int = 4) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = create_server(application, host="127.0.0.1", port=port, threads=threads,
-                           ident="ogc-server-test")
+    server = create(application, host="127.0.0.1", port=port, threads=threads,
+                    ident="ogc-server-test")
     stopping = threading.Event()
 
     def run() -> None:

@@ -1,0 +1,121 @@
+"""The HTTP server: waitress, with file bodies sent by the kernel and fair turns for large ones.
+
+waitress runs one event loop that writes every connection's answer. Two things in its
+stock loop let a few fast downloads starve the searches served next to them:
+
+* it copies a ``wsgi.file_wrapper`` body through Python (read into a buffer, send it), so
+  each gigabyte costs the loop thread, and the interpreter lock it shares with the worker
+  threads, a gigabyte of copying;
+* it writes to one connection until that connection's socket is full, which for a client on
+  a fast link means many megabytes before the loop looks at anyone else.
+
+:class:`Channel` changes both: a body that can send itself (a :class:`SendsItself`, as the
+download's ZIP reader does) goes out with ``os.sendfile``, the kernel copying from the page
+cache to the socket with the interpreter lock released; and a connection's turn ends after
+:data:`TURN` bytes, so the loop goes round every connection (and reads new requests) at
+least once per ``connections x TURN`` bytes. Everything else is waitress as it is.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import time
+from typing import Any, Protocol, runtime_checkable
+
+from waitress.buffers import ReadOnlyFileBasedBuffer
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+
+#: Bytes one connection may send before the event loop turns to the next one.
+TURN = 128 * 1024
+
+#: Errors that mean the client went away (the loop closes the connection).
+_GONE = frozenset({errno.ECONNRESET, errno.ENOTCONN, errno.ESHUTDOWN, errno.ECONNABORTED,
+                   errno.EPIPE, errno.EBADF})
+
+
+@runtime_checkable
+class SendsItself(Protocol):
+    """A seekable body that can write its next bytes straight to a socket."""
+
+    def send_to(self, sock: socket.socket, limit: int) -> int:
+        """Send up to ``limit`` bytes from the current position; returns how many.
+
+        Raises :class:`BlockingIOError` when the socket took nothing.
+        """
+
+
+class Channel(HTTPChannel):
+    """waitress's HTTP channel with kernel-sent file bodies and bounded turns."""
+
+    def _flush_some(self, do_close: bool = True) -> bool:
+        sent = 0
+        budget = TURN
+        while budget > 0:
+            outbuf = self.outbufs[0]
+            remain = outbuf.__len__()
+            direct = _direct_body(outbuf)
+            while remain > 0 and budget > 0:
+                if direct is not None:
+                    count = self._send_direct(outbuf, direct, min(remain, budget), do_close)
+                else:
+                    count = self.send(outbuf.get(min(self.sendbuf_len, budget)),
+                                      do_close=do_close)
+                    if count:
+                        outbuf.skip(count, True)
+                if not count:
+                    budget = 0  # the socket is full (or gone): wait for the next turn
+                    break
+                remain -= count
+                sent += count
+                budget -= count
+                self.total_outbufs_len -= count
+            if remain > 0:
+                break
+            if len(self.outbufs) == 1:
+                break  # caught up (the last buffer stays: it is the one being written)
+            finished = self.outbufs.pop(0)
+            try:
+                finished.close()
+            except Exception:
+                self.logger.exception("could not close a finished output buffer")
+        if sent:
+            self.last_activity = time.time()
+            return True
+        return False
+
+    def _send_direct(self, outbuf: Any, body: SendsItself, limit: int, do_close: bool) -> int:
+        try:
+            count = body.send_to(self.socket, limit)
+        except BlockingIOError:
+            return 0
+        except OSError as error:
+            if error.errno in _GONE:
+                if do_close:
+                    self.handle_close()
+                return 0
+            raise
+        outbuf.remain -= count
+        return count
+
+
+def _direct_body(outbuf: Any) -> SendsItself | None:
+    if not hasattr(os, "sendfile") or type(outbuf) is not ReadOnlyFileBasedBuffer:
+        return None
+    body = outbuf.file
+    return body if isinstance(body, SendsItself) else None
+
+
+def create(application: Any, **adjustments: Any) -> Any:
+    """A waitress server (not yet running) whose connections are :class:`Channel` s.
+
+    ``adjustments`` are waitress's (host, port, threads, ...).
+    """
+    server = create_server(application, **adjustments)
+    listeners = [server] if isinstance(server, BaseWSGIServer) else [
+        s for s in server.map.values() if isinstance(s, BaseWSGIServer)]
+    for listener in listeners:
+        listener.channel_class = Channel
+    return server
