@@ -62,6 +62,9 @@ LOGGER = logging.getLogger(__name__)
 BLOCK = 512
 MAX_SIZE = 16384
 """Longest side of a browse; larger products (e.g. real 25 000-pixel GRD) are decimated."""
+#: Tag of a browse whose pixels are the bands' own (grid and resolution), so that a map of
+#: the default rendering at any zoom can be drawn from the browse alone.
+BAND_GRID_TAG = "OGC_SERVER_BAND_GRID"
 STRIP = 1024
 WGS84 = CRS.from_epsg(4326)
 OLCI_SOLAR = {"Oa08": 1524.0, "Oa06": 1800.0, "Oa04": 1929.0}
@@ -258,6 +261,8 @@ def _render_s2(product_dir: Path, product: Product, stage: Path) -> None:
         with rasterio.open(stage, "w", **_stage_profile(width, height, 4, ref.crs,
                                                          transform)) as dst:
             dst.colorinterp = _color_interp(4)
+            if factor == 1:  # the bands' own pixels: the view need not read the bands
+                dst.update_tags(**{BAND_GRID_TAG: "yes"})
             for row in range(0, height, STRIP):
                 rows = min(STRIP, height - row)
                 window = Window(0, row * factor, ref.width, rows * factor)

@@ -165,7 +165,11 @@ def _draw(product: Product, storage: LocalStorage, spec: MapSpec, style: Style |
         if placement is None:
             return None
         ratio = placement.ratio
-        if style is not None and readable(product) and (not style.default or ratio < 1.0):
+        # the bands are read for another style than the browse's, or to show pixels finer
+        # than the browse's where the browse is not the bands' own grid (swaths resampled at
+        # ingestion, decimated large products)
+        if style is not None and readable(product) and (
+                not style.default or (ratio < 1.0 and not info.band_grid)):
             layer = render_bands(product, storage, spec, style, budget)
             if layer is not None:
                 return layer

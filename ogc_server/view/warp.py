@@ -13,9 +13,10 @@ Here the work is split by what it depends on:
   keyed by the file's path, size and modification time (a replaced browse is read again, an
   evicted product's is never asked for); levels larger than :data:`WHOLE_LEVEL_PIXELS` are
   not cached whole: only the window under the map is read from them;
-* :func:`sample` (per product): bilinear resampling of the decoded pixels under the map's
-  pixel centres, outside the raster transparent black (as GDAL's warper with destination
-  no-data 0 gives).
+* :func:`sample` (per product): the decoded pixels under the map's pixel centres, bilinear
+  where the map is coarser than the level and nearest where it is finer (a pixel shows as a
+  square), outside the raster transparent black (as GDAL's warper with destination no-data 0
+  gives).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from rasterio.errors import RasterioError
 from rasterio.warp import transform
 from rasterio.windows import Window
 
+from ogc_server.ingest.browse import BAND_GRID_TAG
 from ogc_server.view.mapspec import MapSpec
 
 #: Map pixels between two exactly transformed points.
@@ -55,6 +57,7 @@ class BrowseInfo:
     height: int
     bands: tuple[int, ...]  # the file's bands as red, green, blue, alpha
     factors: tuple[int, ...]
+    band_grid: bool = False  # the pixels are the product bands' own (ingest's BAND_GRID_TAG)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +188,8 @@ class BrowseCache:
         with rasterio.open(path) as src:
             bands = (1, 2, 3, 4) if src.count >= 4 else (1, 1, 1, 2)
             info = BrowseInfo(src.crs, src.transform, src.width, src.height, bands,
-                              tuple(src.overviews(1)))
+                              tuple(src.overviews(1)),
+                              src.tags().get(BAND_GRID_TAG, "").lower() == "yes")
         with self._lock:
             self._infos[key] = info
             while len(self._infos) > 4096:
@@ -254,10 +258,27 @@ def band_rows(info: BrowseInfo) -> list[int]:
 
 def sample(data: np.ndarray, band_rows: list[int], placement: Placement, factor: float,
            col0: float, row0: float, out: np.ndarray) -> None:
-    """Bilinear samples of ``data`` (bands, h, w) at the placement's pixel centres, written
-    into ``out`` (len(band_rows), H, W) uint8 where the centres fall inside the raster."""
+    """Samples of ``data`` (bands, h, w) at the placement's pixel centres, written into
+    ``out`` (len(band_rows), H, W) uint8 where the centres fall inside the raster.
+
+    Where the map is finer than the level (an enlargement) the nearest pixel, so that a
+    source pixel shows as a square of its true size; otherwise bilinear.
+    """
     height, width = data.shape[1:]
     ys, xs = np.nonzero(placement.inside)
+    flat = data.reshape(data.shape[0], -1)
+    if placement.ratio < factor:
+        col_index = np.floor(placement.col[ys, xs] / factor - col0).astype(np.intp)
+        row_index = np.floor(placement.row[ys, xs] / factor - row0).astype(np.intp)
+        np.clip(col_index, 0, width - 1, out=col_index)
+        np.clip(row_index, 0, height - 1, out=row_index)
+        where = row_index * width + col_index
+        picked: dict[int, np.ndarray] = {}
+        for index, band in enumerate(band_rows):
+            if band not in picked:
+                picked[band] = flat[band][where]
+            out[index, ys, xs] = picked[band]
+        return
     # pixel centres of the level's grid sit at half-pixel offsets
     col = (placement.col[ys, xs] / factor - col0 - 0.5).astype(np.float32)
     row = (placement.row[ys, xs] / factor - row0 - 0.5).astype(np.float32)
@@ -269,7 +290,6 @@ def sample(data: np.ndarray, band_rows: list[int], placement: Placement, factor:
     fr = row - r0
     c1 = np.minimum(c0 + 1, width - 1)
     r1 = np.minimum(r0 + 1, height - 1)
-    flat = data.reshape(data.shape[0], -1)
     top = r0 * width
     bottom = r1 * width
     w00 = (1.0 - fc) * (1.0 - fr)

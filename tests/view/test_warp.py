@@ -51,7 +51,8 @@ def _ours(path: Path, spec: MapSpec, cache: BrowseCache) -> tuple[np.ndarray, in
     return out, level
 
 
-def _gdal(path: Path, spec: MapSpec, level: int | None) -> np.ndarray:
+def _gdal(path: Path, spec: MapSpec, level: int | None,
+          resampling: Resampling = Resampling.bilinear) -> np.ndarray:
     opened = rasterio.open(path, overview_level=level) if level is not None else \
         rasterio.open(path)
     with opened as src:
@@ -59,7 +60,7 @@ def _gdal(path: Path, spec: MapSpec, level: int | None) -> np.ndarray:
         out = np.zeros((4, spec.height, spec.width), dtype=np.uint8)
         reproject(source=rasterio.band(src, bands), destination=out,
                   dst_transform=spec.transform, dst_crs=spec.crs,
-                  resampling=Resampling.bilinear, init_dest_nodata=True, dst_nodata=0,
+                  resampling=resampling, init_dest_nodata=True, dst_nodata=0,
                   src_nodata=None)
     return out
 
@@ -83,24 +84,21 @@ def test_pixels_match_gdals_warper(view_services: Services, collection: str, crs
     placement = MapGrid(spec).place(info)
     assert placement is not None
     ours, level = _ours(path, spec, cache)
-    theirs = _gdal(path, spec, level)
+    factor = 1.0 if level is None else info.factors[level]
+    enlarged = placement.ratio < factor
+    theirs = _gdal(path, spec, level, Resampling.nearest if enlarged else Resampling.bilinear)
     both = (ours[3] > 0) & (theirs[3] > 0)
     assert both.sum() > 0.05 * both.size
     diff = np.abs(ours[:, both].astype(int) - theirs[:, both].astype(int))
-    factor = 1.0 if level is None else info.factors[level]
-    if placement.ratio / factor <= 0.7:
-        # enlarging (along both axes: the ratio is the smaller one's): inside the data both
-        # are the plain bilinear interpolation of the same four pixels (at the data's edges
-        # GDAL weighs colours by the alpha band, we do not)
-        interior = (ours[3] == 255) & (theirs[3] == 255)
-        inner = np.abs(ours[:3, interior].astype(int) - theirs[:3, interior].astype(int))
-        # (the demo's pixels are noisy: a hundredth of a pixel between the two approximate
-        # coordinate transformations moves a value by a level or two)
-        assert inner.mean() < 1.0
-        assert (inner > 8).mean() < 0.005
+    if enlarged:
+        # the nearest pixel: the same source pixel but where a map pixel centre lies near a
+        # source pixel's edge; GDAL's approximate transformer may be off by an eighth of a
+        # map pixel, which near edges picks the neighbour (our own positions are checked
+        # against exact ones below)
+        assert (diff > 0).any(axis=0).mean() < 0.10
     else:
-        # reducing (by less than the next overview): GDAL widens its kernel by the ratio,
-        # a smoother picture of the same pixels
+        # reducing (by less than the next overview): GDAL widens its bilinear kernel by the
+        # ratio, a smoother picture of the same pixels
         assert diff.mean() < 3.0
     # the same footprint on the map, up to the edge pixels
     assert np.count_nonzero((ours[3] > 0) != (theirs[3] > 0)) < 0.02 * both.size
