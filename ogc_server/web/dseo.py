@@ -23,6 +23,7 @@ from ogc_server.archive.orders import OrderStore
 from ogc_server.download.access import RETRY_AFTER, authorize_download, order_reload
 from ogc_server.download.metalink import MEDIA_TYPE, metalink
 from ogc_server.errors import NotFound, OgcServerError
+from ogc_server.service_metadata import describe_service
 from ogc_server.services import Services
 from ogc_server.web.context import services
 from ogc_server.web.download.blueprint import (
@@ -111,9 +112,9 @@ def capabilities(svc: Services) -> etree._Element:
     root = etree.Element(f"{{{DSEO}}}Capabilities", version=VERSION,
                          nsmap={None: DSEO, "ows": OWS, "xlink": XLINK})
     ident = _ows(root, "ServiceIdentification")
-    _ows(ident, "Title", f"{settings.title}: product download (DSEO)")
-    _ows(ident, "Abstract", "Download of whole Copernicus products of the rolling archive "
-                            "by ProductURI, with HTTP Range and Metalink 4 descriptions.")
+    described = describe_service(settings, "dseo")
+    _ows(ident, "Title", described.title)
+    _ows(ident, "Abstract", described.abstract)
     _ows(ident, "ServiceType", "DSEO", codeSpace="OGC")
     _ows(ident, "ServiceTypeVersion", VERSION)
     _ows(ident, "Fees", "NONE")

@@ -1,7 +1,8 @@
 """MapProxy's configuration, generated from the platform's one declaration.
 
 The fixed part (services, grids, image options) is the template ``mapfiles/mapproxy.yaml``;
-this module adds what ``config/ogc-server.yml`` declares: service metadata and contact (with
+this module adds what ``config/ogc-server.yml`` declares: service metadata (titles and abstracts
+of :mod:`ogc_server.service_metadata`, as the services' records state them) and contact (with
 the INSPIRE view-service metadata, :mod:`plugins.mapproxy_.inspire`), the
 CRSs and the size limit, and per collection one layer of footprint outlines and, where the
 collection's products get browse images, one map layer, each with its ``ogc_archive`` source and
@@ -24,6 +25,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pyproj
 import yaml
@@ -31,6 +33,7 @@ import yaml
 from ogc_server.archive.model import Collection
 from ogc_server.errors import ConfigError
 from ogc_server.ingest.browse import has_browse
+from ogc_server.service_metadata import describe_service
 from ogc_server.settings import Settings
 from ogc_server.view.styles import styles_for
 from plugins.mapproxy_.inspire import inspire_md
@@ -115,8 +118,11 @@ def build_config(settings: Settings, catalogue: str, template: Path | None = Non
     view = settings.view
     contact = settings.contact
     md = conf["services"]["wms"].setdefault("md", {})
+    wms_service, wmts_service = (describe_service(settings, key) for key in ("wms", "wmts"))
+    # MapProxy's templates write these texts as they are: escaped here
     md.update(
-        title=settings.title,
+        title=escape(wms_service.title),
+        abstract=escape(wms_service.abstract),
         online_resource=settings.public_url + "/wms",
         contact={"organization": contact.organisation, "email": contact.email},
     )
@@ -129,7 +135,8 @@ def build_config(settings: Settings, catalogue: str, template: Path | None = Non
     conf["globals"].setdefault("srs", {}).update(
         axis_order_ne=northing_first,
         axis_order_en=[c for c in view.srs if c not in northing_first])
-    conf["services"]["wmts"]["md"] = {"title": settings.title, "abstract": md.get("abstract")}
+    conf["services"]["wmts"]["md"] = {"title": escape(wmts_service.title),
+                                      "abstract": escape(wmts_service.abstract)}
     cache_dir = cache_root(settings) / (cache_tag or "live")
     conf.setdefault("globals", {}).setdefault("cache", {}).update(
         base_dir=str(cache_dir), lock_dir=str(cache_dir / "locks"),

@@ -1,5 +1,6 @@
 """The catalogue service at ``/csw``: OGC CSW 2.0.2 (with the ISO application profile and the
-INSPIRE discovery extended capabilities) and CSW 3.0, served by pycsw 2.6 over the archive.
+INSPIRE discovery extended capabilities, closed by the ``MetadataUrl`` of the service's own
+record) and CSW 3.0, served by pycsw 2.6 over the archive.
 
 ``ogc_server.compose`` mounts :func:`build_wsgi_app`. Each request goes through the guard
 (:mod:`plugins.pycsw_.guard`), then to a pycsw server object (:class:`CswServer`) whose
@@ -28,6 +29,7 @@ from lxml import etree
 from pycsw.server import Csw
 
 from ogc_server.errors import InvalidQuery
+from ogc_server.service_metadata import CSW_RECORD_MEDIA_TYPE
 from ogc_server.services import Services
 from plugins.pycsw_ import guard
 from plugins.pycsw_.config import csw_url, parser, pycsw_config
@@ -43,6 +45,7 @@ CSW2 = guard.CSW2
 XLINK = "http://www.w3.org/1999/xlink"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 INSPIRE_DS = "http://inspire.ec.europa.eu/schemas/inspire_ds/1.0"
+INSPIRE_COMMON = "http://inspire.ec.europa.eu/schemas/common/1.0"
 CONFORMANCE = "http://www.opengis.net/spec/csw/3.0/conf/"
 #: CSW 3.0 conformance classes this endpoint does not offer (pycsw claims them by default).
 NOT_OFFERED = ("OpenSearch", "GetRecords-Distributed-XML", "GetRecords-Distributed-KVP",
@@ -124,8 +127,10 @@ class CswServer(Csw):
             if isinstance(failure, InvalidQuery) and exception is not None:
                 exception[0].text = failure.user_msg
             self.http_status = guard.STATUS.get(code, 400)
-        elif name == "Capabilities" and etree.QName(root).namespace != CSW2:
-            self._capabilities_30(root)
+        elif name == "Capabilities":
+            self._link_service_record(root)
+            if etree.QName(root).namespace != CSW2:
+                self._capabilities_30(root)
         elif name == "GetRecordsResponse" and self.prepared.validate:
             self.response = self._acknowledgement()
         elif name == "GetRecordsResponse":
@@ -144,6 +149,18 @@ class CswServer(Csw):
             wrapper = etree.Element(f"{{{OWS2}}}ExtendedCapabilities")
             parent.replace(extended, wrapper)
             wrapper.append(extended)
+
+    def _link_service_record(self, root: etree._Element) -> None:
+        """The service's own record as the optional ``MetadataUrl`` that closes the INSPIRE
+        extended capabilities (scenario 2); pycsw writes every other element."""
+        url = self.config.get("metadata:inspire", "metadata_url", fallback=None)
+        if not url:
+            return
+        for extended in root.iter(f"{{{INSPIRE_DS}}}ExtendedCapabilities"):
+            link = etree.SubElement(extended, f"{{{INSPIRE_COMMON}}}MetadataUrl")
+            etree.SubElement(link, f"{{{INSPIRE_COMMON}}}URL").text = url
+            etree.SubElement(link, f"{{{INSPIRE_COMMON}}}MediaType").text = \
+                CSW_RECORD_MEDIA_TYPE
 
     def _acknowledgement(self) -> etree._Element:
         node = etree.Element(f"{{{CSW2}}}Acknowledgement", nsmap={"csw": CSW2, "ows": OWS1,

@@ -1,16 +1,18 @@
 """pycsw's configuration, generated from ``config/ogc-server.yml`` when the app is built.
 
-There is no hand-edited pycsw configuration: the service's title, contact and address come from
-the platform's settings (``public_url`` + ``/csw``), the INSPIRE discovery-service facts
-(themes, metadata date) from the collections' INSPIRE records. Transactions are off; pycsw's
-``maxrecords`` stays unset (the CSW default page is 10 records; the guard refuses pages larger
-than ``guard.MAX_RECORDS``).
+There is no hand-edited pycsw configuration: the service's title, abstract, contact and address
+come from the platform's settings (``public_url`` + ``/csw``) through the service description of
+:mod:`ogc_server.service_metadata` (as the service's own record states them), the INSPIRE
+discovery-service facts (themes, metadata date) from the collections' INSPIRE records.
+Transactions are off; pycsw's ``maxrecords`` stays unset (the CSW default page is 10 records;
+the guard refuses pages larger than ``guard.MAX_RECORDS``).
 """
 
 from __future__ import annotations
 
 import configparser
 
+from ogc_server.service_metadata import describe_service, metadata_date, service_record_url
 from ogc_server.settings import Settings
 from plugins.pycsw_.records import CollectionFacts
 
@@ -26,8 +28,8 @@ def pycsw_config(settings: Settings, series: list[CollectionFacts]) -> dict[str,
     """The configuration pycsw 2.6 reads, as sections of options."""
     contact = settings.contact
     site = contact.url or settings.public_url
-    dates = sorted(f.modified.date().isoformat() for f in series if f.modified)
-    metadata_date = dates[-1] if dates else "2026-01-01"
+    service = describe_service(settings, "csw")
+    date = metadata_date(settings).isoformat()
     themes: list[str] = []
     for facts in series:
         for anchor in facts.root.iter("{http://www.isotc211.org/2005/gmx}Anchor"):
@@ -47,13 +49,8 @@ def pycsw_config(settings: Settings, series: list[CollectionFacts]) -> dict[str,
         },
         "manager": {"transactions": "false"},
         "metadata:main": {
-            "identification_title": f"{settings.title}: catalogue service",
-            "identification_abstract": (
-                f"Catalogue service (OGC CSW 2.0.2 with the ISO application profile, and CSW "
-                f"3.0) of {settings.title}. It holds the INSPIRE metadata record of each "
-                "collection (a data set series) and one record per archived product (a data "
-                "set whose parent identifier is its collection), in Dublin Core and ISO 19139."
-            ),
+            "identification_title": service.title,
+            "identification_abstract": service.abstract,
             "identification_keywords": "catalogue,discovery,Copernicus,Sentinel,"
                                        "earth observation,INSPIRE",
             "identification_keywords_type": "theme",
@@ -81,12 +78,15 @@ def pycsw_config(settings: Settings, series: list[CollectionFacts]) -> dict[str,
             "enabled": "true",
             "languages_supported": "eng",
             "default_language": "eng",
-            "date": metadata_date,
+            "date": date,
             "gemet_keywords": ",".join(themes) or "Orthoimagery",
             "conformity_service": "notEvaluated",
             "contact_name": contact.organisation,
             "contact_email": contact.email,
-            "temp_extent": metadata_date,
+            "temp_extent": date,
+            # not read by pycsw: the MetadataUrl plugins.pycsw_.app adds to its extended
+            # capabilities (the CSW GetRecordById of the service's own record)
+            "metadata_url": service_record_url(settings, "csw"),
         },
     }
 

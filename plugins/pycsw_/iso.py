@@ -8,8 +8,8 @@ conformity statement) is copied from the collection's INSPIRE record, so a produ
 complete for INSPIRE as its series' record. The resource locators are the platform's: download,
 OpenSearch description of the collection, WMS, STAC item, and the quicklook as graphic overview.
 
-:func:`element_set` cuts a full record (a product's or a collection's) down to the APISO brief
-or summary set; both stay valid ISO 19139.
+:func:`element_set` cuts a full record (a product's, a collection's or a service's) down to the
+APISO brief or summary set; both stay valid ISO 19139.
 """
 
 from __future__ import annotations
@@ -43,8 +43,12 @@ _BRIEF = {"fileIdentifier", "hierarchyLevel", "contact", "dateStamp", "identific
 _SUMMARY = _BRIEF | {"language", "characterSet", "parentIdentifier", "metadataStandardName",
                      "metadataStandardVersion", "referenceSystemInfo", "contentInfo",
                      "distributionInfo"}
-#: MD_DataIdentification children kept by brief; summary drops only _SUMMARY_DROPS.
-_BRIEF_IDENTIFICATION = {"citation", "abstract", "graphicOverview", "language", "extent"}
+#: Identification children kept by brief (MD_DataIdentification's, and SV_ServiceIdentification's
+#: service type and version with what ISO 19119 makes mandatory); summary drops only
+#: _SUMMARY_DROPS.
+_BRIEF_IDENTIFICATION = {"citation", "abstract", "graphicOverview", "language", "extent",
+                         "serviceType", "serviceTypeVersion", "couplingType",
+                         "containsOperations"}
 _SUMMARY_DROPS = {"pointOfContact", "resourceMaintenance", "resourceConstraints", "purpose",
                   "credit", "resourceSpecificUsage", "aggregationInfo"}
 

@@ -1,14 +1,16 @@
 """pycsw's repository over the archive: every product is a record, reached through
-``ProductStore.query``; the collections' INSPIRE records come from ``metadata/``.
+``ProductStore.query``; the collections' INSPIRE records come from ``metadata/``, the records of
+the platform's network services from the settings (:mod:`plugins.pycsw_.service_records`).
 
 pycsw 2.6 reads a ``repository.source`` class: :class:`ArchiveRepository`. pycsw parses a
 request's filter into SQL of its own for a table of its own; here that SQL is never used. The
 request guard (:mod:`plugins.pycsw_.guard`) takes the filter and the sort order out of the
 request before pycsw sees it, parses them (pygeofilter ASTs, :mod:`plugins.pycsw_.queryables`)
-and hands them to the repository through the server object (:class:`Search`). Collections are
-matched in memory, products by the archive's query engine; the answer lists the matching
-collection records first, then the products, each group in the requested order, so paging and
-totals are exact and no second copy of the catalogue can drift from the archive.
+and hands them to the repository through the server object (:class:`Search`). Collections and
+services are matched in memory, products by the archive's query engine; the answer lists the
+matching collection and service records first, then the products, each group in the requested
+order, so paging and totals are exact and no second copy of the catalogue can drift from the
+archive.
 
 The repository is read-only: pycsw's insert, update and delete raise.
 """
@@ -41,6 +43,8 @@ from plugins.pycsw_.records import (
     product_record,
     series_record,
 )
+from plugins.pycsw_.service_records import ServiceFacts, service_facts
+from plugins.pycsw_.service_records import record as service_record
 
 LOGGER = logging.getLogger(__name__)
 READ_ONLY = "the catalogue is read-only: its records come from the archive"
@@ -62,7 +66,8 @@ class Search:
 
 
 class Catalogue:
-    """The records of the platform: collections (series) and products (datasets)."""
+    """The records of the platform: collections (series), its network services (services)
+    and products (datasets)."""
 
     def __init__(self, services: Services):
         settings = services.settings
@@ -76,9 +81,14 @@ class Catalogue:
         self.series = [f for f in self.facts.values() if f.xml is not None]
         self.per_collection = {cid: f.product_values for cid, f in self.facts.items()}
         self._latest: tuple[float, datetime] | None = None
-        self._series_records = {
+        self.services = service_facts(settings)
+        self.in_memory: list[CollectionFacts | ServiceFacts] = [*self.series, *self.services]
+        """The records made from the configuration (series, services), matched in memory."""
+        self._records = {
             f.identifier: series_record(f, self.locator, contact.organisation)
             for f in self.series}
+        self._records.update((f.identifier, service_record(f, contact.organisation))
+                             for f in self.services)
 
     # Records ----------------------------------------------------------------------------------
 
@@ -99,8 +109,7 @@ class Catalogue:
     def find(self, identifiers: Iterable[str]) -> list[Record]:
         """The records with these identifiers, in the order asked (unknown ones left out)."""
         wanted = list(dict.fromkeys(i.strip() for i in identifiers if i and i.strip()))
-        found: dict[str, Record] = {i: self._series_records[i] for i in wanted
-                                    if i in self._series_records}
+        found: dict[str, Record] = {i: self._records[i] for i in wanted if i in self._records}
         others = [i for i in wanted if i not in found]
         if others:
             result = self.store.query(ProductQuery(identifiers=others, limit=len(others),
@@ -111,7 +120,8 @@ class Catalogue:
     # Search -----------------------------------------------------------------------------------
 
     def search(self, search: Search, offset: int, limit: int) -> tuple[int, list[Record]]:
-        """(total, page): matching collections first, then products, each in order."""
+        """(total, page): matching collections and services first, then products, each
+        group in order."""
         records: list[Record] = []
         total = 0
         limit = 0 if search.hits else max(limit, 0)
@@ -124,12 +134,12 @@ class Catalogue:
         return total, records
 
     def _segments(self, search: Search) -> list[Segment]:
-        matched = [f for f in self.series
+        matched = [f for f in self.in_memory
                    if search.filter is None or evaluate(search.filter, f.values) is True]
         if search.sort:
             matched.sort(key=functools.cmp_to_key(_series_order(search.sort)))
-        series = [self._series_records[f.identifier] for f in matched]
-        segments: list[Segment] = [lambda off, lim: (series[off:off + lim], len(series))]
+        first = [self._records[f.identifier] for f in matched]
+        segments: list[Segment] = [lambda off, lim: (first[off:off + lim], len(first))]
         condition = True if search.filter is None else product_filter(search.filter,
                                                                       self.per_collection)
         if condition is False:
@@ -168,7 +178,7 @@ class Catalogue:
             for item in dict.fromkeys(str(i) for i in items if i is not None and str(i).strip()):
                 counts[item] += count
 
-        for facts in self.series:
+        for facts in self.in_memory:
             add(facts.values.get(q.key), 1)
         if q.constant is not None:
             add(q.constant, self.store.count())
@@ -197,7 +207,7 @@ class Catalogue:
     def _latest_change(self) -> datetime:
         with self.engine.connect() as conn:
             latest = conn.execute(sa.select(sa.func.max(products.c.modification_date))).scalar()
-        dates = [f.modified for f in self.series if f.modified]
+        dates = [f.modified for f in self.in_memory if f.modified]
         if isinstance(latest, str):  # SQLite aggregates bypass the column type
             latest = datetime.fromisoformat(latest)
         if latest is not None:
@@ -210,7 +220,7 @@ def _and(left: ast.Node | None, right: ast.Node) -> ast.Node:
 
 
 def _series_order(keys: list[tuple[Queryable, bool]]) -> Callable[[Any, Any], int]:
-    def compare(a: CollectionFacts, b: CollectionFacts) -> int:
+    def compare(a: CollectionFacts | ServiceFacts, b: CollectionFacts | ServiceFacts) -> int:
         for q, ascending in keys:
             left, right = _sort_value(a, q), _sort_value(b, q)
             if left == right:
@@ -223,7 +233,7 @@ def _series_order(keys: list[tuple[Queryable, bool]]) -> Callable[[Any, Any], in
     return compare
 
 
-def _sort_value(facts: CollectionFacts, q: Queryable) -> Any:
+def _sort_value(facts: CollectionFacts | ServiceFacts, q: Queryable) -> Any:
     value = facts.values.get(q.key)
     if isinstance(value, list | tuple):
         return value[0] if value else None

@@ -59,6 +59,8 @@ from plugins.pygeoapi_.coverage_api import Coverages, wants_any_format
 from plugins.pygeoapi_.features import FEATURE_PROPERTIES
 from plugins.pygeoapi_.pygeoapi_state import APPLICATION_CACHE, install, new_api
 from plugins.pygeoapi_.records import RECORD_PROPERTIES, Catalogue, describe
+from plugins.pygeoapi_.services import SERVICES, ServiceRecords, check_arguments
+from plugins.pygeoapi_.services import schema as service_schema
 
 LOGGER = logging.getLogger(__name__)
 
@@ -144,13 +146,15 @@ class RecordsApp:
         self.ids = collection_ids(self.settings)
         self.footprints = footprint_ids(self.settings)
         self.catalogue = Catalogue(services, self.ids)
+        self.services = ServiceRecords(self.settings, self.catalogue.base_url,
+                                       self.catalogue.collection_id)
         self.coverages = Coverages(services, self.settings.collection_list,
                                    self.catalogue.collection_id)
         self._store = services.store
         self._extents: tuple[float, dict[str, Extent | None]] | None = None
         self._extents_lock = threading.Lock()
         extents = self._live_extents()
-        config = build_config(self.settings, self.catalogue, extents)
+        config = build_config(self.settings, self.catalogue, extents, self.services)
         config["resources"].update(self.coverages.resources(
             {cid: extents_block(extents.get(cid)) for cid in self.coverages.ids}))
         document = openapi_document(config)
@@ -278,12 +282,13 @@ class RecordsApp:
 
     def _queryables(self, request: Request, api_request: APIRequest, cid: str,
                     kind: str = "queryables") -> Answer:
-        if cid not in self.ids and cid not in self.footprints:
+        if cid not in self.ids and cid not in self.footprints and cid != SERVICES:
             return self._error(api_request, HTTPStatus.NOT_FOUND, "NotFound",
                                f"no collection {cid!r}")
         url = f"{self.api.get_collections_url()}/{cid}"
         title = self.api.config["resources"][cid]["title"]
-        doc = queryables.schema(f"{url}/{kind}", title, role_of_time=kind == "queryables")
+        doc = (service_schema(f"{url}/{kind}", title) if cid == SERVICES else
+               queryables.schema(f"{url}/{kind}", title, role_of_time=kind == "queryables"))
         headers = api_request.get_response_headers(**self.api.api_headers)
         if api_request.format == core_api.F_HTML:
             data = {**doc, "collections_path": self.api.get_collections_url(),
@@ -314,21 +319,12 @@ class RecordsApp:
 
     def _items(self, request: Request, api_request: APIRequest, cid: str) -> Answer:
         args = request.args
+        lang, sortby = None, None
         try:
-            lang = queryables.filter_language(args.get("filter-lang"))
-            queryables.check_filter_crs(args.get("filter-crs"))
-            if "filter" in args:
-                queryables.parse_filter(args["filter"], lang)
-            elif api_request.data:  # pygeoapi reads a body as CQL2 JSON, whatever the method
-                queryables.parse_filter(api_request.data, "cql-json")
-            if "bbox" in args:
-                queryables.parse_bbox(args["bbox"])
-            if "datetime" in args:
-                queryables.parse_datetime(args["datetime"])
-            sortby = queryables.parse_sortby(args["sortby"]) if "sortby" in args else None
-            if "properties" in args:
-                queryables.check_properties(args["properties"], FEATURE_PROPERTIES
-                                            if cid in self.footprints else RECORD_PROPERTIES)
+            if cid == SERVICES:
+                sortby = check_arguments(args, api_request.data)
+            else:
+                lang, sortby = self._check_items(args, api_request, cid)
         except InvalidQuery as exc:
             return self._error(api_request, HTTPStatus.BAD_REQUEST, "InvalidParameterValue",
                                describe(exc))
@@ -340,6 +336,27 @@ class RecordsApp:
                                      api_request.data)
         answer = itemtypes_api.get_collection_items(self._items_api, api_request, cid)
         return _geojson(answer, api_request)
+
+    def _check_items(self, args: MultiDict[str, str], api_request: APIRequest, cid: str
+                     ) -> tuple[str | None, str | None]:
+        """The items parameters of the archive's records, read (``InvalidQuery`` if wrong):
+        the filter language and ``sortby`` as pygeoapi reads it."""
+        lang = queryables.filter_language(args.get("filter-lang"))
+        queryables.check_filter_crs(args.get("filter-crs"))
+        if "filter" in args:
+            queryables.parse_filter(args["filter"], lang)
+        elif api_request.data:  # pygeoapi reads a body as CQL2 JSON, whatever the method
+            queryables.parse_filter(api_request.data, "cql-json")
+        if "bbox" in args:
+            queryables.parse_bbox(args["bbox"])
+        if "datetime" in args:
+            queryables.parse_datetime(args["datetime"])
+        sortby = (queryables.format_sortby(queryables.parse_sortby(args["sortby"]))
+                  if "sortby" in args else None)
+        if "properties" in args:
+            queryables.check_properties(args["properties"], FEATURE_PROPERTIES
+                                        if cid in self.footprints else RECORD_PROPERTIES)
+        return lang, sortby
 
     def _item(self, request: Request, api_request: APIRequest, cid: str,
               item_id: str) -> Answer:
@@ -391,7 +408,7 @@ def _view(api: API, resources: dict[str, Any]) -> API:
 
 
 def _pygeoapi_args(args: MultiDict[str, str], lang: str | None,
-                   sortby: list[tuple[str, bool]] | None) -> MultiDict[str, str] | None:
+                   sortby: str | None) -> MultiDict[str, str] | None:
     """The items parameters as pygeoapi reads them, or ``None`` when they are already so.
 
     pygeoapi knows the older ``filter-lang`` spellings only, reads ``sortby`` without spaces
@@ -402,7 +419,7 @@ def _pygeoapi_args(args: MultiDict[str, str], lang: str | None,
     if lang is not None:
         wanted["filter-lang"] = lang
     if sortby is not None:
-        wanted["sortby"] = queryables.format_sortby(sortby)
+        wanted["sortby"] = sortby
     if all(args.get(k) == v for k, v in wanted.items()):
         return None
     changed = MultiDict(args)

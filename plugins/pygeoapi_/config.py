@@ -2,8 +2,9 @@
 
 There is no second, hand-edited pygeoapi configuration: :func:`build_config` derives the
 server block, the service metadata, one record collection per archive collection (plus
-``products`` across all of them) and one feature collection of footprints per archive
-collection (``<id>-footprints``) from :class:`~ogc_server.settings.Settings`, and the
+``products`` across all of them, and ``services``: the records of the platform's network
+services, :mod:`plugins.pygeoapi_.services`) and one feature collection of footprints per
+archive collection (``<id>-footprints``) from :class:`~ogc_server.settings.Settings`, and the
 collection extents from the catalogue.
 """
 
@@ -20,6 +21,7 @@ from ogc_server.archive.model import Collection
 from ogc_server.archive.store import ProductStore
 from ogc_server.links import Links
 from ogc_server.settings import Settings
+from plugins.pygeoapi_.services import SERVICES, ServiceRecords, resource
 
 PROVIDER = "plugins.pygeoapi_.records.ArchiveRecordsProvider"
 FEATURE_PROVIDER = "plugins.pygeoapi_.features.ArchiveFeaturesProvider"
@@ -50,13 +52,14 @@ def collection_ids(settings: Settings) -> dict[str, Collection | None]:
     """pygeoapi collection id -> archive collection (``None``: every product).
 
     The id is the collection's short name (``S2_MSI_L1C``); where two short names clash, or
-    one is ``products``, the whole identifier in a URL-safe spelling is used instead.
+    one is ``products`` or ``services``, the whole identifier in a URL-safe spelling is used
+    instead.
     """
     short = [c.short_name for c in settings.collection_list]
     ids: dict[str, Collection | None] = {}
     for collection in settings.collection_list:
         name = collection.short_name
-        if short.count(name) > 1 or name == ALL_PRODUCTS or _URL_SAFE.search(name):
+        if short.count(name) > 1 or name in (ALL_PRODUCTS, SERVICES) or _URL_SAFE.search(name):
             name = _URL_SAFE.sub("-", collection.identifier).strip("-")
         ids[name] = collection
     ids[ALL_PRODUCTS] = None
@@ -121,9 +124,10 @@ def resource_extents(ids: Mapping[str, Collection | None],
     }
 
 
-def build_config(settings: Settings, catalogue: Any,
-                 extents: Mapping[str, Extent | None]) -> dict[str, Any]:
-    """pygeoapi's configuration. ``catalogue`` is handed to every record provider."""
+def build_config(settings: Settings, catalogue: Any, extents: Mapping[str, Extent | None],
+                 services: ServiceRecords | None = None) -> dict[str, Any]:
+    """pygeoapi's configuration. ``catalogue`` is handed to every record provider of the
+    archive, ``services`` to the provider of the service records."""
     url = base_url(settings)
     contact = settings.contact
     return {
@@ -160,6 +164,7 @@ def build_config(settings: Settings, catalogue: Any,
         "resources": {
             **{cid: _resource(settings, cid, collection, catalogue, extents.get(cid))
                for cid, collection in collection_ids(settings).items()},
+            **({SERVICES: resource(services)} if services is not None else {}),
             **{fid: _footprints(fid, collection, catalogue, extents.get(fid))
                for fid, collection in footprint_ids(settings).items()},
         },

@@ -15,6 +15,7 @@ from owslib.fes import And, BBox, PropertyIsEqualTo, PropertyIsLike, SortBy, Sor
 from owslib.iso import MD_Metadata
 
 from ogc_server.compose import build_application
+from ogc_server.service_metadata import KEYS as SERVICE_KEYS
 from ogc_server.settings import Settings
 from tests.conftest import DEMO_PRODUCTS
 from tests.web.server import running
@@ -99,10 +100,10 @@ def test_inspire_harvest_pages_through_everything(platform: str, version: str) -
         seen += list(harvester.records)
         for record in harvester.records.values():
             assert isinstance(record, MD_Metadata) and record.identifier
-            assert record.hierarchy in ("series", "dataset")
+            assert record.hierarchy in ("series", "dataset", "service")
         position = harvester.results["nextrecord"]
         assert len(seen) <= total
-    assert total == DEMO_PRODUCTS + 11
+    assert total == DEMO_PRODUCTS + 11 + len(SERVICE_KEYS)
     assert len(seen) == len(set(seen)) == total
 
 

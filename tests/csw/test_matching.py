@@ -83,7 +83,7 @@ def test_filter_answers_like_python(cql: str, csw_app: CswApp,
                                     demo_products: QueryResult) -> None:
     catalogue = csw_app.catalogue
     node = resolve(parse_cql(cql))
-    expected = {f.identifier for f in catalogue.series if evaluate(node, f.values) is True}
+    expected = {f.identifier for f in catalogue.in_memory if evaluate(node, f.values) is True}
     expected |= {p.identifier for p in demo_products.products
                  if evaluate(node, _values(p, catalogue.facts[p.collection])) is True}
     total, records = catalogue.search(Search(filter=node), 0, 1000)
@@ -118,8 +118,9 @@ def test_paging_and_sorting(keys: list[tuple[str, bool]], csw_app: CswApp) -> No
         assert page_total == total
         paged += [r.identifier for r in page]
     assert paged == identifiers
-    series = [f.identifier for f in catalogue.series]
-    assert set(identifiers[:len(series)]) == set(series)  # series first, then products
+    series = [f.identifier for f in catalogue.in_memory]
+    # series and services first, then products
+    assert set(identifiers[:len(series)]) == set(series)
     for q, ascending in search.sort[:1]:
         values = [getattr(r, q.dbcol) for r in everything[len(series):]]
         present = [v for v in values if v is not None]

@@ -62,7 +62,7 @@ def test_collections_one_per_archive_collection(demo_api: Api, demo_settings: Se
                                                 oracle) -> None:
     doc = demo_api.json("/collections")
     by_id = {c["id"]: c for c in doc["collections"]}
-    expected = {c.short_name for c in demo_settings.collection_list} | {"products"}
+    expected = {c.short_name for c in demo_settings.collection_list} | {"products", "services"}
     footprints = {f"{c.short_name}-footprints" for c in demo_settings.collection_list}
     coverages = {cid for cid in by_id if cid.endswith("-coverage")}
     assert coverages

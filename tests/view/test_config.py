@@ -72,3 +72,15 @@ def test_template_beside_the_configuration_wins(sqlite_settings: Settings,
     assert template_path(sqlite_settings) == own / "mapproxy.yaml"
     conf = build_config(sqlite_settings, "key")
     assert conf["globals"]["image"]["resampling_method"] == "nearest"
+
+
+def test_service_texts_come_from_the_service_records_and_are_escaped(
+        sqlite_settings: Settings) -> None:
+    settings = sqlite_settings.model_copy(update={"title": "Earth & <Sky>"})
+    conf = build_config(settings, "key")
+    assert conf["services"]["wms"]["md"]["title"] == "Earth &amp; &lt;Sky&gt;: browse views (WMS)"
+    assert conf["services"]["wmts"]["md"]["title"] == \
+        "Earth &amp; &lt;Sky&gt;: browse tiles (WMTS)"
+    assert conf["services"]["wms"]["inspire_md"]["metadata_url"]["url"].endswith(
+        "&id=EOP:CODE-DE:SERVICE:WMS&outputSchema=http%3A%2F%2Fwww.isotc211.org%2F2005%2Fgmd"
+        "&elementSetName=full")

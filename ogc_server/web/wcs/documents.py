@@ -18,6 +18,7 @@ from ogc_server.archive.model import Product
 from ogc_server.coverage.grid import axis_labels
 from ogc_server.coverage.render import MEDIA_TYPES
 from ogc_server.coverage.sources import CoverageSource
+from ogc_server.service_metadata import describe_service
 from ogc_server.settings import Settings
 from ogc_server.web.wcs import inspire
 from ogc_server.web.wcs.kvp import INTERPOLATIONS, OUTPUT_CRS, crs_uri
@@ -65,11 +66,9 @@ def capabilities(settings: Settings, products: Iterable[Product]) -> etree._Elem
     root.set(f"{{{XSI}}}schemaLocation",
              f"{WCS} http://schemas.opengis.net/wcs/2.0/wcsAll.xsd")
     ident = _el(root, OWS, "ServiceIdentification")
-    _el(ident, OWS, "Title", f"{settings.title}: coverages (WCS)")
-    _el(ident, OWS, "Abstract", "The bands of the rolling archive's products as coverages, "
-                                "read from the original files: subsetting, reprojection, "
-                                "scaling and band selection, as Cloud-Optimized GeoTIFF or "
-                                "netCDF.")
+    service = describe_service(settings, "wcs")
+    _el(ident, OWS, "Title", service.title)
+    _el(ident, OWS, "Abstract", service.abstract)
     _el(ident, OWS, "ServiceType", "OGC WCS", codeSpace="OGC")
     _el(ident, OWS, "ServiceTypeVersion", VERSION)
     for profile in PROFILES:

@@ -2,7 +2,8 @@
 Services, WCS 2.0 profile, scenario 1: the service metadata lives in the discovery service).
 
 ``inspire_dls:ExtendedCapabilities`` goes last in ``ows:OperationsMetadata``. It holds the
-link to the service metadata record (``MetadataUrl``, a CSW GetRecordById), the languages
+link to the service metadata record (``MetadataUrl``, a CSW GetRecordById of the record
+:mod:`ogc_server.service_metadata` makes, ``EOP:CODE-DE:SERVICE:WCS``), the languages
 (English only: every text the service writes is English), and one
 ``SpatialDataSetIdentifier`` per data set served: the collections whose products are
 coverages, with the unique resource identifier (code and namespace) of the collection's
@@ -18,9 +19,13 @@ from pathlib import Path
 from lxml import etree
 
 from ogc_server.archive.model import Collection
-from ogc_server.coverage.sources import GRD_TYPES, S2_TYPES
 from ogc_server.ingest.xmlsafe import XMLError, parse_xml
 from ogc_server.links import Links
+from ogc_server.service_metadata import (
+    CSW_RECORD_MEDIA_TYPE,
+    served_collections,
+    service_record_url,
+)
 from ogc_server.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -33,9 +38,6 @@ SCHEMA_LOCATION = f"{DLS} http://inspire.ec.europa.eu/schemas/inspire_dls/1.0/in
 GMD = "http://www.isotc211.org/2005/gmd"
 GCO = "http://www.isotc211.org/2005/gco"
 LANGUAGE = "eng"
-#: Identifier of the WCS's service metadata record in the catalogue (``MetadataUrl``).
-SERVICE_RECORD = "EOP:CODE-DE:SERVICE:WCS"
-CSW_RECORD_TYPE = "application/vnd.ogc.csw.GetRecordByIdResponse_xml"
 _IDENTIFIER = (f"{{{GMD}}}identificationInfo/*/{{{GMD}}}citation/{{{GMD}}}CI_Citation/"
                f"{{{GMD}}}identifier/*")
 
@@ -50,14 +52,12 @@ def extended_capabilities(parent: etree._Element, settings: Settings) -> etree._
     # MetadataUrl's schema type is resourceLocatorType: no xsi:type needed, and none that a
     # validator without the INSPIRE schemas would have to resolve
     url = etree.SubElement(root, f"{{{COMMON}}}MetadataUrl")
-    _text(url, "URL", links.csw_record(SERVICE_RECORD))
-    _text(url, "MediaType", CSW_RECORD_TYPE)
+    _text(url, "URL", service_record_url(settings, "wcs"))
+    _text(url, "MediaType", CSW_RECORD_MEDIA_TYPE)
     supported = etree.SubElement(root, f"{{{COMMON}}}SupportedLanguages")
     _text(etree.SubElement(supported, f"{{{COMMON}}}DefaultLanguage"), "Language", LANGUAGE)
     _text(etree.SubElement(root, f"{{{COMMON}}}ResponseLanguage"), "Language", LANGUAGE)
-    for collection in settings.collection_list:
-        if not (S2_TYPES | GRD_TYPES) & set(collection.product_types):
-            continue
+    for collection in served_collections(settings, "wcs"):
         found = _identifier(settings, collection)
         if found is None:
             continue

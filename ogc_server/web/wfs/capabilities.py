@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from lxml import etree
 
+from ogc_server.service_metadata import describe_service
 from ogc_server.settings import Settings
 from ogc_server.web.wfs import inspire
 from ogc_server.web.wfs.model import (
@@ -128,7 +129,7 @@ def capabilities(settings: Settings, url: str, ns: str, types: Mapping[str, Feat
             ["wfs:Query", "wfs:StoredQuery"])
     _domain(metadata, "ows:Constraint", "ResolveLocalScope", default="0")
     _e(metadata, "ows:ExtendedCapabilities").append(
-        inspire.extended_capabilities(settings, url, types, metadata_urls))
+        inspire.extended_capabilities(settings, types, metadata_urls))
     type_list = _e(root, "wfs:FeatureTypeList")
     for feature_type in types.values():
         _feature_type(type_list, feature_type, boxes.get(feature_type.collection.identifier),
@@ -139,10 +140,9 @@ def capabilities(settings: Settings, url: str, ns: str, types: Mapping[str, Feat
 
 def _service(root: etree._Element, settings: Settings) -> None:
     service = _e(root, "ows:ServiceIdentification")
-    _e(service, "ows:Title", f"{settings.title}: product footprints (WFS)")
-    _e(service, "ows:Abstract",
-       "Footprints of the products of the rolling archive, one feature type per collection, "
-       "with every catalogue property as an attribute.")
+    described = describe_service(settings, "wfs")
+    _e(service, "ows:Title", described.title)
+    _e(service, "ows:Abstract", described.abstract)
     keywords = _e(service, "ows:Keywords")
     for word in ("Copernicus", "Sentinel", "footprints", "earth observation"):
         _e(keywords, "ows:Keyword", word)
