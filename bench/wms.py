@@ -248,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--threads", type=benchlib.parse_ints, default=[1, 8])
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="server processes (default: one per core)")
     parser.add_argument("--quick", action="store_true", help="24 small products, 8 repeats")
     parser.add_argument("--results", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--no-peer", action="store_true", help="skip the MapServer peer")
@@ -261,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": benchlib.machine(args.backends), "load_average": benchlib.load_average(),
         "parameters": {"products": args.products, "raster_scale": args.raster_scale,
                        "repeat": args.repeat, "threads": args.threads, "seed": args.seed,
-                       "size": SIZE, "peer_mode": None if args.no_peer else args.peer_mode},
+                       "size": SIZE, "peer_mode": None if args.no_peer else args.peer_mode,
+                       "server_processes": args.processes, "server_threads": 8},
         "backends": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-wms-") as tmp:
@@ -275,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                             if p.browse_path]
                 paths = requests_for(products, args.repeat, args.seed)
                 bare = baseline(services, products, args.repeat, args.seed)
-                proc, base = start_server(url, folder)
+                proc, base = start_server(url, folder, args.processes)
                 try:
                     warm_up(base, paths["wms"], max(args.threads))
                     figures = measure(base, paths, args.threads)

@@ -48,6 +48,8 @@ class ServerSettings(_Model):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     threads: int = Field(8, ge=1, le=256)
+    #: Server processes sharing the port (one per core uses every core for Python work).
+    processes: int = Field(1, ge=1, le=64)
 
 
 class IngestSettings(_Model):

@@ -13,15 +13,17 @@ from ogc_server.cli import Context, pass_context
               help="Port (default: server.port).")
 @click.option("--threads", type=click.IntRange(1, 256), default=None,
               help="Worker threads (default: server.threads).")
+@click.option("--processes", type=click.IntRange(1, 64), default=None,
+              help="Server processes sharing the port (default: server.processes).")
 @click.option("--demo-if-empty", is_flag=True,
               help="Build the demo archive first when the catalogue holds no product.")
 @pass_context
 def command(ctx: Context, host: str | None, port: int | None, threads: int | None,
-            demo_if_empty: bool) -> None:
+            processes: int | None, demo_if_empty: bool) -> None:
     """Serve the platform (landing page, services, downloads) over HTTP."""
     from ogc_server.compose import build_application
     from ogc_server.services import build_services
-    from ogc_server.web.server import create
+    from ogc_server.web.server import serve
 
     settings = ctx.settings
     services = build_services(settings)
@@ -30,11 +32,13 @@ def command(ctx: Context, host: str | None, port: int | None, threads: int | Non
 
         click.echo("the catalogue is empty: building the demo archive first", err=True)
         build_demo(settings, products=200, seed=1, workers=settings.ingest.workers)
-    application = build_application(settings, services)
+    services.engine.dispose()  # each server process opens its own connections
     host = host or settings.server.host
     port = port or settings.server.port
-    click.echo(f"serving {settings.title} on http://{host}:{port}/", err=True)
-    server = create(application, host=host, port=port,
-                    threads=threads or settings.server.threads, ident="ogc-server",
-                    channel_timeout=120, connection_limit=1000)
-    server.run()
+    count = processes or settings.server.processes
+    click.echo(f"serving {settings.title} on http://{host}:{port}/ "
+               f"({count} process{'es' if count > 1 else ''})", err=True)
+    serve(lambda: build_application(settings, build_services(settings, migrate=False)),
+          host=host, port=port, processes=count,
+          threads=threads or settings.server.threads, ident="ogc-server",
+          channel_timeout=120, connection_limit=1000)

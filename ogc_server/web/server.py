@@ -14,20 +14,32 @@ download's ZIP reader does) goes out with ``os.sendfile``, the kernel copying fr
 cache to the socket with the interpreter lock released; and a connection's turn ends after
 :data:`TURN` bytes, so the loop goes round every connection (and reads new requests) at
 least once per ``connections x TURN`` bytes. Everything else is waitress as it is.
+
+:func:`serve` runs one such server, or several processes sharing one listening socket
+(``processes`` > 1): the interpreter lock lets one process use about one core for the work
+written in Python (MapProxy, pycsw, pygeoapi, the renderer's bookkeeping), so a machine with
+more cores serves more maps and searches per second with a process per core. Each process
+builds its own application (database pool, caches) after the fork; the parent only starts,
+restarts and stops them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import logging
 import os
+import signal
 import socket
 import time
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from waitress.buffers import ReadOnlyFileBasedBuffer
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
+LOGGER = logging.getLogger(__name__)
 #: Bytes one connection may send before the event loop turns to the next one.
 TURN = 128 * 1024
 
@@ -119,3 +131,62 @@ def create(application: Any, **adjustments: Any) -> Any:
     for listener in listeners:
         listener.channel_class = Channel
     return server
+
+
+def serve(build: Callable[[], Any], *, host: str, port: int, processes: int = 1,
+          **adjustments: Any) -> None:
+    """Serve the application that ``build()`` returns on ``host:port`` until stopped.
+
+    With ``processes`` > 1 the parent binds the socket, forks that many servers and waits:
+    a server that dies is started again (after a second, so that one failing at start-up
+    does not spin); SIGTERM or SIGINT stops them all.
+    """
+    if processes <= 1:
+        create(build(), host=host, port=port, **adjustments).run()
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=1024)
+    children: set[int] = set()
+    stopping = False
+
+    def start() -> None:
+        pid = os.fork()
+        if pid == 0:  # the child: its own application and server on the shared socket
+            code = 0
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                create(build(), sockets=[listener], **adjustments).run()
+            except BaseException:  # noqa: BLE001 - reported, then the parent restarts it
+                LOGGER.exception("server process %d stopped", os.getpid())
+                code = 1
+            finally:
+                os._exit(code)
+        children.add(pid)
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(processes):
+        start()
+    try:
+        while children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            children.discard(pid)
+            if not stopping:
+                LOGGER.warning("server process %d ended (status %d): starting another",
+                               pid, status)
+                time.sleep(1.0)
+                if not stopping:
+                    start()
+    finally:
+        listener.close()
