@@ -64,9 +64,10 @@ class BrowseInfo:
 class Placement:
     """Where a map's pixel centres fall in a COG's full-resolution pixel grid."""
 
-    col: np.ndarray  # (height, width) float64, NaN where the CRSs cannot be related
+    ys: np.ndarray  # map rows and columns of the pixel centres inside the raster
+    xs: np.ndarray
+    col: np.ndarray  # their (fractional) column and row in the COG's full-resolution grid
     row: np.ndarray
-    inside: np.ndarray  # (height, width) bool: centres inside the raster
     ratio: float  # source pixels per map pixel (> 1: the map is coarser than the COG)
 
 
@@ -76,6 +77,7 @@ class MapGrid:
     def __init__(self, spec: MapSpec):
         self.spec = spec
         self._coords: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._grids: dict[str, tuple[np.ndarray, ...]] = {}
 
     def coords(self, crs: CRS) -> tuple[np.ndarray, np.ndarray] | None:
         """(x, y) arrays of shape (height, width) in ``crs``; ``None`` if not transformable."""
@@ -106,26 +108,55 @@ class MapGrid:
                 return None
             sx[bad] = np.nan
             sy[bad] = np.nan
+        self._grids[crs.to_wkt()] = (gx, gy, sx, sy)
         return (_densify(sx, gx, gy, spec.width, spec.height),
                 _densify(sy, gx, gy, spec.width, spec.height))
 
     def place(self, info: BrowseInfo) -> Placement | None:
-        """The map's pixel centres in ``info``'s pixel grid; ``None`` if none falls inside."""
+        """The map's pixel centres in ``info``'s pixel grid; ``None`` if none falls inside.
+
+        The exactly transformed grid says which part of the map can reach the raster (grid
+        points within a grid cell's reach of it, one cell more around them); only that
+        rectangle of the map is looked at pixel by pixel.
+        """
         coords = self.coords(info.crs)
         if coords is None:
             return None
+        gx, gy, sx, sy = self._grids[info.crs.to_wkt()]
         inverse = ~info.transform
-        xs, ys = coords
+        gc = inverse.a * sx + inverse.b * sy + inverse.c
+        gr = inverse.d * sx + inverse.e * sy + inverse.f
+        with np.errstate(invalid="ignore"):
+            reach = max(_largest_step(gc), _largest_step(gr), 1.0)
+            near = ((gc >= -reach) & (gc <= info.width + reach)
+                    & (gr >= -reach) & (gr <= info.height + reach))
+        if not near.any():
+            return None
+        rows, cols = np.nonzero(near)
+        y0 = int(gy[max(int(rows.min()) - 1, 0)])
+        y1 = int(gy[min(int(rows.max()) + 1, len(gy) - 1)]) + 1
+        x0 = int(gx[max(int(cols.min()) - 1, 0)])
+        x1 = int(gx[min(int(cols.max()) + 1, len(gx) - 1)]) + 1
+        xs, ys = coords[0][y0:y1, x0:x1], coords[1][y0:y1, x0:x1]
         col = inverse.a * xs + inverse.b * ys + inverse.c
         row = inverse.d * xs + inverse.e * ys + inverse.f
         with np.errstate(invalid="ignore"):
             inside = (col >= 0) & (col < info.width) & (row >= 0) & (row < info.height)
-        if not inside.any():
+        at_y, at_x = np.nonzero(inside)
+        if not len(at_y):
             return None
-        ratio = _ratio(col, row, inside)
+        ratio = _ratio(col, row, at_y, at_x)
         if ratio is None:
             return None
-        return Placement(col, row, inside, ratio)
+        return Placement(at_y + y0, at_x + x0, col[at_y, at_x], row[at_y, at_x], ratio)
+
+
+def _largest_step(values: np.ndarray) -> float:
+    """The largest change of ``values`` between neighbouring grid points (0 if none)."""
+    steps = [float(np.nanmax(np.abs(np.diff(values, axis=axis))))
+             for axis in (0, 1) if values.shape[axis] > 1 and not np.isnan(values).all()]
+    finite = [v for v in steps if math.isfinite(v)]
+    return max(finite, default=0.0)
 
 
 def _densify(values: np.ndarray, gx: np.ndarray, gy: np.ndarray, width: int,
@@ -143,23 +174,22 @@ def _densify(values: np.ndarray, gx: np.ndarray, gy: np.ndarray, width: int,
     return across[index] * (1.0 - weight) + across[index + 1] * weight
 
 
-def _ratio(col: np.ndarray, row: np.ndarray, inside: np.ndarray) -> float | None:
-    """Source pixels per map pixel, measured at the middle of the map's part in the raster."""
-    ys, xs = np.nonzero(inside)
-    y = int(ys[len(ys) // 2])
-    x = int(np.median(xs[ys == y]))
+def _ratio(col: np.ndarray, row: np.ndarray, at_y: np.ndarray,
+           at_x: np.ndarray) -> float | None:
+    """Source pixels per map pixel, measured at the middle of the map's part in the raster
+    (the smaller of the steps along the map's rows and columns)."""
+    middle = len(at_y) // 2
+    y, x = int(at_y[middle]), int(at_x[middle])
     height, width = col.shape
     x1 = x + 1 if x + 1 < width else x - 1
     y1 = y + 1 if y + 1 < height else y - 1
-    if x1 < 0 and y1 < 0:
-        return None  # a one-pixel map: no step to measure
     steps = []
     if x1 >= 0:
         steps.append(math.hypot(col[y, x1] - col[y, x], row[y, x1] - row[y, x]))
     if y1 >= 0:
         steps.append(math.hypot(col[y1, x] - col[y, x], row[y1, x] - row[y, x]))
-    ratio = min(steps)
-    return ratio if math.isfinite(ratio) and ratio > 0 else None
+    steps = [v for v in steps if math.isfinite(v) and v > 0]
+    return min(steps) if steps else None
 
 
 class BrowseCache:
@@ -224,8 +254,8 @@ class BrowseCache:
                     _, dropped = self._levels.popitem(last=False)
                     self.bytes -= dropped.nbytes
             return data, factor, 0.0, 0.0
-        cols = placement.col[placement.inside] / factor
-        rows = placement.row[placement.inside] / factor
+        cols = placement.col / factor
+        rows = placement.row / factor
         c0 = max(int(math.floor(float(cols.min()))) - 1, 0)
         r0 = max(int(math.floor(float(rows.min()))) - 1, 0)
         c1 = min(int(math.ceil(float(cols.max()))) + 2, width)
@@ -265,42 +295,42 @@ def sample(data: np.ndarray, band_rows: list[int], placement: Placement, factor:
     source pixel shows as a square of its true size; otherwise bilinear.
     """
     height, width = data.shape[1:]
-    ys, xs = np.nonzero(placement.inside)
+    ys, xs = placement.ys, placement.xs
     flat = data.reshape(data.shape[0], -1)
+    done: dict[int, np.ndarray] = {}
     if placement.ratio < factor:
-        col_index = np.floor(placement.col[ys, xs] / factor - col0).astype(np.intp)
-        row_index = np.floor(placement.row[ys, xs] / factor - row0).astype(np.intp)
+        col_index = np.floor(placement.col / factor - col0).astype(np.intp)
+        row_index = np.floor(placement.row / factor - row0).astype(np.intp)
         np.clip(col_index, 0, width - 1, out=col_index)
         np.clip(row_index, 0, height - 1, out=row_index)
         where = row_index * width + col_index
-        picked: dict[int, np.ndarray] = {}
         for index, band in enumerate(band_rows):
-            if band not in picked:
-                picked[band] = flat[band][where]
-            out[index, ys, xs] = picked[band]
+            if band not in done:
+                done[band] = flat[band][where]
+            out[index, ys, xs] = done[band]
         return
     # pixel centres of the level's grid sit at half-pixel offsets
-    col = (placement.col[ys, xs] / factor - col0 - 0.5).astype(np.float32)
-    row = (placement.row[ys, xs] / factor - row0 - 0.5).astype(np.float32)
+    col = placement.col / factor - col0 - 0.5
+    row = placement.row / factor - row0 - 0.5
     np.clip(col, 0.0, width - 1, out=col)
     np.clip(row, 0.0, height - 1, out=row)
     c0 = col.astype(np.intp)
     r0 = row.astype(np.intp)
-    fc = col - c0
-    fr = row - r0
     c1 = np.minimum(c0 + 1, width - 1)
-    r1 = np.minimum(r0 + 1, height - 1)
     top = r0 * width
-    bottom = r1 * width
-    w00 = (1.0 - fc) * (1.0 - fr)
-    w01 = fc * (1.0 - fr)
-    w10 = (1.0 - fc) * fr
-    w11 = fc * fr
-    done: dict[int, np.ndarray] = {}
+    bottom = np.minimum(r0 + 1, height - 1) * width
+    # fixed point: weights in 1/128ths, rounded after each direction (within one level of
+    # the exact blend), in 16-bit integers: three times faster than floating point
+    right = np.rint((col - c0) * 128).astype(np.int16)
+    left = 128 - right
+    lower = np.rint((row - r0) * 128).astype(np.int16)
+    upper = 128 - lower
     for index, band in enumerate(band_rows):
         if band not in done:
-            values = flat[band]
-            mixed = (values[top + c0] * w00 + values[top + c1] * w01
-                     + values[bottom + c0] * w10 + values[bottom + c1] * w11)
-            done[band] = np.rint(mixed).astype(np.uint8)
+            v = flat[band]
+            above = (v[top + c0].astype(np.int16) * left
+                     + v[top + c1].astype(np.int16) * right + 64) >> 7
+            below = (v[bottom + c0].astype(np.int16) * left
+                     + v[bottom + c1].astype(np.int16) * right + 64) >> 7
+            done[band] = ((above * upper + below * lower + 64) >> 7).astype(np.uint8)
         out[index, ys, xs] = done[band]

@@ -113,8 +113,8 @@ def test_interpolated_positions_are_within_an_eighth_of_a_pixel(view_services: S
     placement = MapGrid(spec).place(info)
     assert placement is not None
     rng = np.random.default_rng(3)
-    rows = rng.integers(0, spec.height, 400)
-    cols = rng.integers(0, spec.width, 400)
+    pick = rng.choice(len(placement.ys), size=min(400, len(placement.ys)), replace=False)
+    rows, cols = placement.ys[pick], placement.xs[pick]
     t = spec.transform
     mx = t.c + (cols + 0.5) * t.a
     my = t.f + (rows + 0.5) * t.e
@@ -123,8 +123,8 @@ def test_interpolated_positions_are_within_an_eighth_of_a_pixel(view_services: S
     exact_col = inverse.a * np.array(xs) + inverse.b * np.array(ys) + inverse.c
     exact_row = inverse.d * np.array(xs) + inverse.e * np.array(ys) + inverse.f
     # in map pixels: an error of an eighth of a map pixel at most
-    error = np.hypot(placement.col[rows, cols] - exact_col,
-                     placement.row[rows, cols] - exact_row) / placement.ratio
+    error = np.hypot(placement.col[pick] - exact_col,
+                     placement.row[pick] - exact_row) / placement.ratio
     assert float(np.nanmax(error)) < 0.125
 
 
@@ -186,6 +186,30 @@ def test_large_levels_are_read_by_window(view_services: Services) -> None:
     whole, _ = _ours(path, spec, BrowseCache())
     # the same pixels (positions relative to the window round differently in float32)
     assert np.abs(ours.astype(int) - whole.astype(int)).max() <= 1
+
+
+@pytest.mark.parametrize("zoom", [0.2, 1.0, 4.0])
+def test_every_pixel_centre_inside_the_raster_is_placed(view_services: Services,
+                                                        zoom: float) -> None:
+    """The rectangle the coarse grid picks misses no map pixel whose centre is in the COG."""
+    product = _product(view_services, GRD)
+    info, _ = BrowseCache().info(view_services.storage.product_dir(product.browse_path or ""))
+    spec = _map(product, "EPSG:3857", zoom)
+    placement = MapGrid(spec).place(info)
+    assert placement is not None
+    t = spec.transform
+    px, py = np.meshgrid(np.arange(spec.width) + 0.5, np.arange(spec.height) + 0.5)
+    xs, ys = transform(spec.crs, info.crs, (t.c + px * t.a).ravel().tolist(),
+                       (t.f + py * t.e).ravel().tolist())
+    inverse = ~info.transform
+    col = (inverse.a * np.array(xs) + inverse.c).reshape(px.shape)
+    row = (inverse.e * np.array(ys) + inverse.f).reshape(px.shape)
+    # away from the raster's edge (where the approximation may put a centre either side)
+    inner = (col >= 1) & (col < info.width - 1) & (row >= 1) & (row < info.height - 1)
+    placed = np.zeros(px.shape, dtype=bool)
+    placed[placement.ys, placement.xs] = True
+    assert inner.any()
+    assert not (inner & ~placed).any()
 
 
 def test_a_map_beside_the_raster_places_nothing(view_services: Services) -> None:
