@@ -130,13 +130,17 @@ def render_browse(
     grid = MapGrid(spec)
     with rasterio.Env(**dict(gdal_env or {})):
         for product in products:
-            layer = _draw(product, storage, spec, style, budget, grid)
-            if layer is None or not layer[3].any():
+            drawing = _draw(product, storage, spec, style, budget, grid)
+            if drawing is None:
                 continue
-            a = layer[3].astype(np.float32) / 255.0
-            weight = a * (1.0 - alpha)
-            colour += layer[:3].astype(np.float32) * weight
-            alpha += weight
+            layer, (rows, cols) = drawing  # only the window can hold the product's pixels
+            part = layer[:, rows, cols]
+            if not part[3].any():
+                continue
+            below = alpha[rows, cols]  # a view: updated in place
+            weight = part[3].astype(np.float32) / 255.0 * (1.0 - below)
+            colour[:, rows, cols] += part[:3].astype(np.float32) * weight
+            below += weight
             drawn += 1
             if alpha.min() >= 0.999:
                 break  # nothing below would show
@@ -150,9 +154,14 @@ def render_browse(
     return out
 
 
+Window = tuple[slice, slice]
+WHOLE: Window = (slice(None), slice(None))
+
+
 def _draw(product: Product, storage: LocalStorage, spec: MapSpec, style: Style | None,
-          budget: ReadBudget, grid: MapGrid) -> np.ndarray | None:
-    """One product in the map grid (RGBA), from its bands where needed, else its browse."""
+          budget: ReadBudget, grid: MapGrid) -> tuple[np.ndarray, Window] | None:
+    """One product in the map grid (RGBA), from its bands where needed, else its browse; with
+    the window of the map outside which it drew nothing."""
     assert product.browse_path
     try:
         path = storage.product_dir(product.browse_path)
@@ -172,17 +181,19 @@ def _draw(product: Product, storage: LocalStorage, spec: MapSpec, style: Style |
                 not style.default or (ratio < 1.0 and not info.band_grid)):
             layer = render_bands(product, storage, spec, style, budget)
             if layer is not None:
-                return layer
+                return layer, WHOLE
         level, factor = overview_for(list(info.factors), ratio)
         if ratio / factor > MAX_POINT_RATIO:
-            return _warp_with_gdal(path, level, spec)
+            return _warp_with_gdal(path, level, spec), WHOLE
         found = BROWSE.pixels(path, key, info, level, placement)
         if found is None:
             return None
         data, factor, col0, row0 = found
         out = np.zeros((4, spec.height, spec.width), dtype=np.uint8)
         sample(data, band_rows(info), placement, factor, col0, row0, out)
-        return out
+        window = (slice(int(placement.ys.min()), int(placement.ys.max()) + 1),
+                  slice(int(placement.xs.min()), int(placement.xs.max()) + 1))
+        return out, window
     except (RasterioError, OSError, ValueError) as exc:
         LOGGER.warning("%s: browse not drawn: %s", product.identifier, exc)
         return None

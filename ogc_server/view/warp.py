@@ -138,8 +138,12 @@ class MapGrid:
         x0 = int(gx[max(int(cols.min()) - 1, 0)])
         x1 = int(gx[min(int(cols.max()) + 1, len(gx) - 1)]) + 1
         xs, ys = coords[0][y0:y1, x0:x1], coords[1][y0:y1, x0:x1]
-        col = inverse.a * xs + inverse.b * ys + inverse.c
-        row = inverse.d * xs + inverse.e * ys + inverse.f
+        if inverse.b == 0 and inverse.d == 0:  # a north-up raster: half the arithmetic
+            col = inverse.a * xs + inverse.c
+            row = inverse.e * ys + inverse.f
+        else:
+            col = inverse.a * xs + inverse.b * ys + inverse.c
+            row = inverse.d * xs + inverse.e * ys + inverse.f
         with np.errstate(invalid="ignore"):
             inside = (col >= 0) & (col < info.width) & (row >= 0) & (row < info.height)
         at_y, at_x = np.nonzero(inside)
