@@ -176,14 +176,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(url: str, folder: Path, processes: int = 1) -> tuple[subprocess.Popen, str]:
+def start_server(url: str, folder: Path, processes: int = 1,
+                 threads: int = 8) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "OGC_SERVER_DATA": str(folder), "OGC_SERVER_DATABASE_URL": url,
            "OGC_SERVER_PUBLIC_URL": base}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ogc_server.cli", "--config", str(benchlib.CONFIG), "serve",
-         "--port", str(port), "--threads", "8", "--processes", str(processes)],
+         "--port", str(port), "--threads", str(threads), "--processes", str(processes)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

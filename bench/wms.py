@@ -5,7 +5,8 @@
 
 1. generates a demo archive (real product structures, browse COGs made by the ingest
    pipeline) and catalogues it;
-2. starts ``ogc-server serve`` on 127.0.0.1 over it (a separate process, 8 threads);
+2. starts ``ogc-server serve`` on 127.0.0.1 over it (``--processes``, default one per core, of
+   ``--server-threads`` threads each, default 2);
 3. asks ``--repeat`` 256 x 256 PNG maps in EPSG:3857 around randomly drawn products (a
    seeded generator; map widths from a third to three times the product's) once of the fresh
    server, one at a time (``first_pass``: nothing drawn before), then, after every map of the
@@ -280,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
                         help="server processes (default: one per core)")
+    parser.add_argument("--server-threads", type=int, default=2,
+                        help="worker threads per server process (default 2: maps are CPU "
+                             "work, and more threads per process only queue for its "
+                             "interpreter lock)")
     parser.add_argument("--quick", action="store_true", help="24 small products, 8 repeats")
     parser.add_argument("--results", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--no-peer", action="store_true", help="skip the MapServer peer")
@@ -294,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         "parameters": {"products": args.products, "raster_scale": args.raster_scale,
                        "repeat": args.repeat, "threads": args.threads, "seed": args.seed,
                        "size": SIZE, "peer_mode": None if args.no_peer else args.peer_mode,
-                       "server_processes": args.processes, "server_threads": 8},
+                       "server_processes": args.processes,
+                       "server_threads": args.server_threads},
         "backends": {},
     }
     with tempfile.TemporaryDirectory(prefix="bench-wms-") as tmp:
@@ -308,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
                             if p.browse_path]
                 paths = requests_for(products, args.repeat, args.seed)
                 bare = baseline(services, products, args.repeat, args.seed)
-                proc, base = start_server(url, folder, args.processes)
+                proc, base = start_server(url, folder, args.processes, args.server_threads)
                 try:
                     first = first_pass(base, paths["wms"])
                     warm_up(base, paths["wms"] + paths["wms_time"], max(args.threads))

@@ -126,6 +126,7 @@ def render_browse(
     colour = np.zeros((3, spec.height, spec.width), dtype=np.float32)
     alpha = np.zeros((spec.height, spec.width), dtype=np.float32)
     drawn = 0
+    first: np.ndarray | None = None
     budget = ReadBudget()
     grid = MapGrid(spec)
     with rasterio.Env(**dict(gdal_env or {})):
@@ -142,10 +143,14 @@ def render_browse(
             colour[:, rows, cols] += part[:3].astype(np.float32) * weight
             below += weight
             drawn += 1
+            first = layer if drawn == 1 else None
             if alpha.min() >= 0.999:
                 break  # nothing below would show
     if not drawn:
         return None
+    if first is not None:  # one product alone: the mosaic is its own layer
+        first[:3, first[3] == 0] = 0
+        return first
     with np.errstate(divide="ignore", invalid="ignore"):
         rgb = np.where(alpha > 0, colour / alpha, 0.0)
     out = np.empty((4, spec.height, spec.width), dtype=np.uint8)
