@@ -21,24 +21,22 @@ from datetime import date
 
 from lxml import etree
 
+from ogc_server.iso19139 import GCO, GMD, GMX, SRV, XLINK, XSI
+from ogc_server.iso19139 import anchor as _anchor
+from ogc_server.iso19139 import code as _code
+from ogc_server.iso19139 import language as _language
+from ogc_server.iso19139 import string as _string
+from ogc_server.iso19139 import sub as _sub
 from ogc_server.links import Links
 from ogc_server.service_metadata.descriptions import NETWORK_SERVICES, ServiceDescription
 from ogc_server.settings import ContactSettings
 
-GMD = "http://www.isotc211.org/2005/gmd"
-GCO = "http://www.isotc211.org/2005/gco"
-GMX = "http://www.isotc211.org/2005/gmx"
-SRV = "http://www.isotc211.org/2005/srv"
-XLINK = "http://www.w3.org/1999/xlink"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NSMAP = {"gmd": GMD, "gco": GCO, "gmx": GMX, "srv": SRV, "xlink": XLINK, "xsi": XSI}
 SCHEMA_LOCATION = (f"{GMD} http://schemas.opengis.net/iso/19139/20070417/gmd/gmd.xsd "
                    f"{GMX} http://schemas.opengis.net/iso/19139/20070417/gmx/gmx.xsd "
                    f"{SRV} http://schemas.opengis.net/iso/19139/20070417/srv/1.0/srv.xsd")
-CODELISTS = "http://standards.iso.org/iso/19139/resources/gmxCodelists.xml"
 #: ISO 19119's code lists (coupling type, distributed computing platform).
 SRV_CODELISTS = "http://www.isotc211.org/2005/iso19119/resources/Codelist/gmxCodelists.xml"
-LANGUAGES = "http://www.loc.gov/standards/iso639-2/"
 REGISTRY = "http://inspire.ec.europa.eu/metadata-codelist/"
 SERVICE_TYPES = REGISTRY + "SpatialDataServiceType"
 LEGAL_NOTICE = "https://sentinel.esa.int/documents/247904/690755/Sentinel_Data_Legal_Notice"
@@ -50,43 +48,6 @@ USE_CONDITIONS = (
     "of Copernicus Sentinel Data and Service Information: any use, reproduction and "
     "distribution is allowed, provided the source is credited as 'Copernicus Sentinel data "
     "[year]' (or 'contains modified Copernicus Sentinel data [year]').")
-
-
-def _sub(parent: etree._Element, tag: str, text: str | None = None,
-         **attrib: str) -> etree._Element:
-    prefix, _, name = tag.partition(":")
-    element = etree.SubElement(parent, f"{{{NSMAP[prefix]}}}{name}")
-    for key, value in attrib.items():
-        space, _, local = key.partition("__")
-        element.set(f"{{{NSMAP[space]}}}{local}" if local else key, value)
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _string(parent: etree._Element, tag: str, text: str) -> etree._Element:
-    wrapper = _sub(parent, tag)
-    _sub(wrapper, "gco:CharacterString", text)
-    return wrapper
-
-
-def _anchor(parent: etree._Element, tag: str, href: str, text: str) -> etree._Element:
-    wrapper = _sub(parent, tag)
-    _sub(wrapper, "gmx:Anchor", text, xlink__href=href)
-    return wrapper
-
-
-def _code(parent: etree._Element, tag: str, codelist: str, value: str,
-          base: str = CODELISTS) -> etree._Element:
-    wrapper = _sub(parent, tag)
-    element = tag.partition(":")[0] + ":" + codelist
-    _sub(wrapper, element, value, codeList=f"{base}#{codelist}", codeListValue=value)
-    return wrapper
-
-
-def _language(parent: etree._Element) -> None:
-    _sub(_sub(parent, "gmd:language"), "gmd:LanguageCode", "eng", codeList=LANGUAGES,
-         codeListValue="eng")
 
 
 def _date(parent: etree._Element, when: date, kind: str) -> None:

@@ -22,21 +22,18 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from ogc_server.archive.model import Product
+from ogc_server.iso19139 import GCO, GMD, GML, GMX, XLINK, XSI, qname
+from ogc_server.iso19139 import code as _code
+from ogc_server.iso19139 import language as _language
+from ogc_server.iso19139 import string as _string
+from ogc_server.iso19139 import sub as _sub
 
 if TYPE_CHECKING:
     from plugins.pycsw_.records import CollectionFacts, Locator
 
-GMD = "http://www.isotc211.org/2005/gmd"
-GCO = "http://www.isotc211.org/2005/gco"
-GMX = "http://www.isotc211.org/2005/gmx"
-GML = "http://www.opengis.net/gml/3.2"
-XLINK = "http://www.w3.org/1999/xlink"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NSMAP = {"gmd": GMD, "gco": GCO, "gmx": GMX, "gml": GML, "xlink": XLINK, "xsi": XSI}
 SCHEMA_LOCATION = (f"{GMD} http://schemas.opengis.net/iso/19139/20070417/gmd/gmd.xsd "
                    f"{GMX} http://schemas.opengis.net/iso/19139/20070417/gmx/gmx.xsd")
-CODELISTS = "http://standards.iso.org/iso/19139/resources/gmxCodelists.xml"
-LANGUAGES = "http://www.loc.gov/standards/iso639-2/"
 
 #: MD_Metadata children kept by the brief and summary element sets (all others: full only).
 _BRIEF = {"fileIdentifier", "hierarchyLevel", "contact", "dateStamp", "identificationInfo"}
@@ -51,40 +48,6 @@ _BRIEF_IDENTIFICATION = {"citation", "abstract", "graphicOverview", "language", 
                          "containsOperations"}
 _SUMMARY_DROPS = {"pointOfContact", "resourceMaintenance", "resourceConstraints", "purpose",
                   "credit", "resourceSpecificUsage", "aggregationInfo"}
-
-
-def qname(prefix: str, name: str) -> str:
-    return f"{{{NSMAP[prefix]}}}{name}"
-
-
-def _sub(parent: etree._Element, tag: str, text: str | None = None,
-         **attrib: str) -> etree._Element:
-    prefix, name = tag.split(":")
-    element = etree.SubElement(parent, qname(prefix, name))
-    for key, value in attrib.items():
-        attr_prefix, _, attr_name = key.partition("__")
-        element.set(qname(attr_prefix, attr_name) if attr_name else key, value)
-    if text is not None:
-        element.text = text
-    return element
-
-
-def _string(parent: etree._Element, tag: str, text: str) -> etree._Element:
-    wrapper = _sub(parent, tag)
-    _sub(wrapper, "gco:CharacterString", text)
-    return wrapper
-
-
-def _code(parent: etree._Element, tag: str, codelist: str, value: str) -> etree._Element:
-    wrapper = _sub(parent, tag)
-    _sub(wrapper, f"gmd:{codelist}", value, codeList=f"{CODELISTS}#{codelist}",
-         codeListValue=value)
-    return wrapper
-
-
-def _language(parent: etree._Element) -> None:
-    wrapper = _sub(parent, "gmd:language")
-    _sub(wrapper, "gmd:LanguageCode", "eng", codeList=LANGUAGES, codeListValue="eng")
 
 
 def _datetime(value: datetime) -> str:
