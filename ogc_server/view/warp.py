@@ -5,9 +5,9 @@ its time per call setting itself up, which for a 256 x 256 map costs more than t
 Here the work is split by what it depends on:
 
 * :class:`MapGrid` (per map and source CRS): where each map pixel centre lies in the source
-  CRS, transformed exactly on a grid every :data:`GRID_STEP` pixels and interpolated
+  raster, transformed exactly on a grid every :data:`GRID_STEP` pixels and interpolated
   bilinearly in between (what GDAL's approximate transformer does, with its error bound of an
-  eighth of a pixel at map scales);
+  eighth of a pixel at map scales), only over the part of the map that can reach the raster;
 * :class:`BrowseCache` (per file and overview level, shared by all requests): the COG's
   georeferencing and its decoded overview levels, kept in a bounded least-recently-used cache
   keyed by the file's path, size and modification time (a replaced browse is read again, an
@@ -76,17 +76,18 @@ class MapGrid:
 
     def __init__(self, spec: MapSpec):
         self.spec = spec
-        self._coords: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
-        self._grids: dict[str, tuple[np.ndarray, ...]] = {}
+        self._grids: dict[str, tuple[np.ndarray, ...] | None] = {}
 
-    def coords(self, crs: CRS) -> tuple[np.ndarray, np.ndarray] | None:
-        """(x, y) arrays of shape (height, width) in ``crs``; ``None`` if not transformable."""
+    def grid(self, crs: CRS) -> tuple[np.ndarray, ...] | None:
+        """(gx, gy, sx, sy): the map pixels of the exactly transformed grid (columns ``gx``,
+        rows ``gy``) and their (x, y) in ``crs`` (NaN where not transformable); ``None`` if
+        no point is."""
         key = crs.to_wkt()
-        if key not in self._coords:
-            self._coords[key] = self._compute(crs)
-        return self._coords[key]
+        if key not in self._grids:
+            self._grids[key] = self._compute(crs)
+        return self._grids[key]
 
-    def _compute(self, crs: CRS) -> tuple[np.ndarray, np.ndarray] | None:
+    def _compute(self, crs: CRS) -> tuple[np.ndarray, ...] | None:
         spec = self.spec
         gx = np.unique(np.r_[np.arange(0, spec.width, GRID_STEP), spec.width - 1])
         gy = np.unique(np.r_[np.arange(0, spec.height, GRID_STEP), spec.height - 1])
@@ -95,34 +96,33 @@ class MapGrid:
         mx = t.c + px * t.a + py * t.b
         my = t.f + px * t.d + py * t.e
         if crs == spec.crs:
-            sx, sy = mx, my
-        else:
-            try:
-                xs, ys = transform(spec.crs, crs, mx.ravel().tolist(), my.ravel().tolist())
-            except (RasterioError, ValueError):
-                return None
-            sx = np.asarray(xs, dtype=np.float64).reshape(px.shape)
-            sy = np.asarray(ys, dtype=np.float64).reshape(px.shape)
-            bad = ~(np.isfinite(sx) & np.isfinite(sy))
-            if bad.all():
-                return None
-            sx[bad] = np.nan
-            sy[bad] = np.nan
-        self._grids[crs.to_wkt()] = (gx, gy, sx, sy)
-        return (_densify(sx, gx, gy, spec.width, spec.height),
-                _densify(sy, gx, gy, spec.width, spec.height))
+            return gx, gy, mx, my
+        try:
+            xs, ys = transform(spec.crs, crs, mx.ravel().tolist(), my.ravel().tolist())
+        except (RasterioError, ValueError):
+            return None
+        sx = np.asarray(xs, dtype=np.float64).reshape(px.shape)
+        sy = np.asarray(ys, dtype=np.float64).reshape(px.shape)
+        bad = ~(np.isfinite(sx) & np.isfinite(sy))
+        if bad.all():
+            return None
+        sx[bad] = np.nan
+        sy[bad] = np.nan
+        return gx, gy, sx, sy
 
     def place(self, info: BrowseInfo) -> Placement | None:
         """The map's pixel centres in ``info``'s pixel grid; ``None`` if none falls inside.
 
-        The exactly transformed grid says which part of the map can reach the raster (grid
-        points within a grid cell's reach of it, one cell more around them); only that
-        rectangle of the map is looked at pixel by pixel.
+        The grid points go to the raster's pixel grid (an affine step), which says which part
+        of the map can reach the raster (grid points within a grid cell's reach of it, one
+        cell more around them); only that rectangle is interpolated pixel by pixel (the
+        affine step commutes with the interpolation, so interpolating pixel positions is
+        interpolating coordinates).
         """
-        coords = self.coords(info.crs)
-        if coords is None:
+        found = self.grid(info.crs)
+        if found is None:
             return None
-        gx, gy, sx, sy = self._grids[info.crs.to_wkt()]
+        gx, gy, sx, sy = found
         inverse = ~info.transform
         gc = inverse.a * sx + inverse.b * sy + inverse.c
         gr = inverse.d * sx + inverse.e * sy + inverse.f
@@ -137,13 +137,8 @@ class MapGrid:
         y1 = int(gy[min(int(rows.max()) + 1, len(gy) - 1)]) + 1
         x0 = int(gx[max(int(cols.min()) - 1, 0)])
         x1 = int(gx[min(int(cols.max()) + 1, len(gx) - 1)]) + 1
-        xs, ys = coords[0][y0:y1, x0:x1], coords[1][y0:y1, x0:x1]
-        if inverse.b == 0 and inverse.d == 0:  # a north-up raster: half the arithmetic
-            col = inverse.a * xs + inverse.c
-            row = inverse.e * ys + inverse.f
-        else:
-            col = inverse.a * xs + inverse.b * ys + inverse.c
-            row = inverse.d * xs + inverse.e * ys + inverse.f
+        col = _densify(gc, gx, gy, x0, x1, y0, y1)
+        row = _densify(gr, gx, gy, x0, x1, y0, y1)
         with np.errstate(invalid="ignore"):
             inside = (col >= 0) & (col < info.width) & (row >= 0) & (row < info.height)
         at_y, at_x = np.nonzero(inside)
@@ -163,16 +158,17 @@ def _largest_step(values: np.ndarray) -> float:
     return max(finite, default=0.0)
 
 
-def _densify(values: np.ndarray, gx: np.ndarray, gy: np.ndarray, width: int,
-             height: int) -> np.ndarray:
-    """Bilinear interpolation of grid ``values`` (at pixels ``gy`` x ``gx``) to every pixel."""
-    cols = np.arange(width, dtype=np.float64)
-    rows = np.arange(height, dtype=np.float64)
-    across = np.empty((len(gy), width), dtype=np.float64)
+def _densify(values: np.ndarray, gx: np.ndarray, gy: np.ndarray, x0: int, x1: int, y0: int,
+             y1: int) -> np.ndarray:
+    """Bilinear interpolation of grid ``values`` (at map pixels ``gy`` x ``gx``) to the map
+    pixels of rows ``y0:y1`` and columns ``x0:x1``."""
+    cols = np.arange(x0, x1, dtype=np.float64)
+    rows = np.arange(y0, y1, dtype=np.float64)
+    across = np.empty((len(gy), len(cols)), dtype=np.float64)
     for i in range(len(gy)):
         across[i] = np.interp(cols, gx, values[i]) if len(gx) > 1 else values[i, 0]
     if len(gy) == 1:
-        return np.repeat(across, height, axis=0)
+        return np.repeat(across, len(rows), axis=0)
     index = np.clip(np.searchsorted(gy, rows, side="right") - 1, 0, len(gy) - 2)
     weight = ((rows - gy[index]) / (gy[index + 1] - gy[index]))[:, None]
     return across[index] * (1.0 - weight) + across[index + 1] * weight
