@@ -27,6 +27,7 @@ from html import escape
 from io import BytesIO
 from typing import Any
 
+import numpy as np
 import rasterio
 from mapproxy.config import base_config
 from mapproxy.config.configuration.source import SourceConfiguration, register_source_configuration
@@ -48,6 +49,7 @@ from ogc_server.links import Links
 from ogc_server.services import Services
 from ogc_server.view.legend import SIZE as LEGEND_SIZE
 from ogc_server.view.legend import legend
+from ogc_server.view.png import encode_rgba
 from ogc_server.view.render import MapSpec, find_products, render_browse, render_footprints
 from ogc_server.view.styles import Style, styles_for
 from ogc_server.view.timeparam import TimeFilter, parse_time
@@ -94,7 +96,9 @@ class QuickPngResult(ImageResult):
     """A drawn map that, asked as a full-colour PNG, is encoded at ``compress_level``.
 
     MapProxy encodes PNG at zlib's default level 6, which for the noisy pixels of satellite
-    imagery costs about three times level 1 for files under a tenth smaller. A map that
+    imagery costs about three times level 1 for files under a tenth smaller; RGBA maps are
+    encoded by :func:`ogc_server.view.png.encode_rgba` (one filter instead of Pillow's
+    adaptive choice: half the time again, the same size). A map that
     MapProxy passes through unchanged (one layer, the asked size, a transparent request) is
     encoded here; anything else (another format, a palette, a mode conversion, a merge with
     other layers or a background) goes through MapProxy's own encoding as before.
@@ -112,9 +116,12 @@ class QuickPngResult(ImageResult):
                 and wanted.ext == "png" and opts is not None and not opts.colors
                 and opts.mode in (None, self._img.mode)
                 and not base_config().image.paletted):
-            buffer = BytesIO()
-            self._img.save(buffer, "PNG", compress_level=self.compress_level)
-            buffer.seek(0)
+            if self._img.mode == "RGBA":
+                buffer = BytesIO(encode_rgba(np.asarray(self._img), self.compress_level))
+            else:
+                buffer = BytesIO()
+                self._img.save(buffer, "PNG", compress_level=self.compress_level)
+                buffer.seek(0)
             self._buf = buffer
             self.image_opts = opts.copy()
             self.image_opts.format = wanted
