@@ -33,7 +33,7 @@ import signal
 import socket
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from waitress.buffers import ReadOnlyFileBasedBuffer
 from waitress.channel import HTTPChannel
@@ -48,7 +48,9 @@ _GONE = frozenset({errno.ECONNRESET, errno.ENOTCONN, errno.ESHUTDOWN, errno.ECON
                    errno.EPIPE, errno.EBADF})
 
 
-@runtime_checkable
+_SENDFILE = hasattr(os, "sendfile")
+
+
 class SendsItself(Protocol):
     """A seekable body that can write its next bytes straight to a socket."""
 
@@ -114,10 +116,11 @@ class Channel(HTTPChannel):
 
 
 def _direct_body(outbuf: Any) -> SendsItself | None:
-    if not hasattr(os, "sendfile") or type(outbuf) is not ReadOnlyFileBasedBuffer:
+    """The file body of a ``wsgi.file_wrapper`` buffer if it can send itself (checked by its
+    ``send_to`` method: this runs on every turn of every download)."""
+    if not _SENDFILE or type(outbuf) is not ReadOnlyFileBasedBuffer:
         return None
-    body = outbuf.file
-    return body if isinstance(body, SendsItself) else None
+    return outbuf.file if callable(getattr(outbuf.file, "send_to", None)) else None
 
 
 def create(application: Any, **adjustments: Any) -> Any:
