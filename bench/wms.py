@@ -92,6 +92,18 @@ def mercator(lon: float, lat: float) -> tuple[float, float]:
     return x, y
 
 
+def map_around(product: Product, rng: Any) -> tuple[float, float, float]:
+    """Centre and half width (EPSG:3857) of a map around ``product``, from a third to three
+    times its width (one draw of ``rng``)."""
+    centre = product.footprint.centroid
+    west, south, east, north = product.footprint.bounds
+    x0, y0 = mercator(west, south)
+    x1, y1 = mercator(east, north)
+    half = max(x1 - x0, y1 - y0) * float(rng.uniform(1 / 3, 3)) / 2
+    cx, cy = mercator(centre.x, centre.y)
+    return cx, cy, half
+
+
 def requests_for(products: list[Product], repeat: int, seed: int) -> dict[str, list[str]]:
     """WMS request paths and tile places (``tiles``), drawn around random products."""
     rng = np.random.default_rng(seed)
@@ -99,12 +111,7 @@ def requests_for(products: list[Product], repeat: int, seed: int) -> dict[str, l
     for _ in range(repeat):
         product = products[int(rng.integers(len(products)))]
         layer = (product.collection or "").rsplit(":", 1)[-1]
-        centre = product.footprint.centroid
-        west, south, east, north = product.footprint.bounds
-        x0, y0 = mercator(west, south)
-        x1, y1 = mercator(east, north)
-        half = max(x1 - x0, y1 - y0) * float(rng.uniform(1 / 3, 3)) / 2
-        cx, cy = mercator(centre.x, centre.y)
+        cx, cy, half = map_around(product, rng)
         params = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetMap", "LAYERS": layer,
                   "STYLES": "", "CRS": "EPSG:3857", "WIDTH": SIZE, "HEIGHT": SIZE,
                   "FORMAT": "image/png", "TRANSPARENT": "TRUE",
@@ -150,12 +157,7 @@ def _draw_all(services: Services, products: list[Product], repeat: int, rng: Any
     seconds = []
     for _ in range(repeat):  # the same draws as requests_for
         product = products[int(rng.integers(len(products)))]
-        centre = product.footprint.centroid
-        west, south, east, north = product.footprint.bounds
-        x0, y0 = mercator(west, south)
-        x1, y1 = mercator(east, north)
-        half = max(x1 - x0, y1 - y0) * float(rng.uniform(1 / 3, 3)) / 2
-        cx, cy = mercator(centre.x, centre.y)
+        cx, cy, half = map_around(product, rng)
         spec = MapSpec((cx - half, cy - half, cx + half, cy + half), crs, SIZE, SIZE)
         started = time.perf_counter()
         drawn = find_products(services.store, product.collection or "", spec,
