@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -244,6 +245,15 @@ def demo_services(demo_settings: Settings) -> Iterator[Services]:
 
 
 @pytest.fixture(scope="session")
+def demo_client(demo_services: Services) -> Any:
+    """A test client of our Flask application (without the host applications) over the demo
+    archive."""
+    from ogc_server.web import create_app
+
+    return create_app(demo_services).test_client()
+
+
+@pytest.fixture(scope="session")
 def demo_server(demo_settings: Settings, demo_services: Services) -> Iterator[str]:
     """The whole composed platform on 127.0.0.1 over the demo archive; yields its address.
 
@@ -251,7 +261,6 @@ def demo_server(demo_settings: Settings, demo_services: Services) -> Iterator[st
     the server's port is known, with that address as ``public_url``.
     """
     import dataclasses
-    from typing import Any
 
     from ogc_server.compose import build_application
     from tests.web.server import running

@@ -6,8 +6,6 @@ import pytest
 from flask.testing import FlaskClient
 
 from ogc_server.archive.model import Product
-from ogc_server.services import Services
-from ogc_server.web import create_app
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +23,8 @@ def grd(demo_products: list[Product]) -> Product:
 
 
 @pytest.fixture(scope="session")
-def client(demo_services: Services) -> FlaskClient:
-    return create_app(demo_services).test_client()
+def client(demo_client: FlaskClient) -> FlaskClient:
+    return demo_client
 
 
 @pytest.fixture(scope="session")

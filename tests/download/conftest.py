@@ -12,7 +12,6 @@ from ogc_server.archive.model import OnlineState, Product
 from ogc_server.ingest.pipeline import Ingestor
 from ogc_server.services import Services, build_services
 from ogc_server.settings import Settings
-from ogc_server.web import create_app
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +22,8 @@ def zipped(demo_products: list[Product]) -> Product:
 
 
 @pytest.fixture(scope="session")
-def client(demo_services: Services) -> FlaskClient:
-    return create_app(demo_services).test_client()
+def client(demo_client: FlaskClient) -> FlaskClient:
+    return demo_client
 
 
 @pytest.fixture(scope="session")

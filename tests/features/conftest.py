@@ -6,17 +6,12 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from ogc_server.services import Services
-
 WFS = "/wfs?SERVICE=WFS&VERSION=2.0.0"
 
 
 @pytest.fixture(scope="session")
-def client(demo_services: Services) -> FlaskClient:
-    """A test client of our Flask app (without the host applications)."""
-    from ogc_server.web import create_app
-
-    return create_app(demo_services).test_client()
+def client(demo_client: FlaskClient) -> FlaskClient:
+    return demo_client
 
 
 @pytest.fixture(scope="session")
